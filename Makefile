@@ -1,0 +1,31 @@
+# One entry point. `make build` and `make test` create the isolated environment (.venv) and
+# install the pinned requirements first when needed.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed
+
+.PHONY: build test serve clean lock
+
+build: $(STAMP)  ## strict build of the site into _build/html
+	$(BIN)/jb build -W -n --keep-going .
+
+test: $(STAMP)   ## the whole test suite (real builds, validator, headless Chromium)
+	$(BIN)/python -m pytest
+
+serve:           ## view the built site at http://127.0.0.1:8000
+	$(PYTHON) -m http.server --directory _build/html --bind 127.0.0.1 8000
+
+clean:           ## remove the built site and the execution cache
+	rm -rf _build
+
+lock: $(STAMP)   ## re-pin constraints.txt after editing requirements.txt
+	{ sed -n '1,2p' constraints.txt; $(BIN)/pip freeze --exclude-editable; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
+
+$(STAMP): requirements.txt constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip check
+	touch $(STAMP)

@@ -1,0 +1,213 @@
+"""Sphinx extension that ties the book to its evidence data.
+
+Loaded by `_config.yml` (sphinx.local_extensions), so plain `jb build .` gets all of it:
+
+1. Kernels import `evidence` from the book being built and read that book's data
+   (EVIDENCE_BOOK_ROOT, PYTHONPATH), so a build of a temporary copy reads the copy.
+2. Never stale, never wasteful: each executable page's scope is read from its
+   `evidence.chapter(...)` call; a hidden last cell carries the digest of that scope's data
+   (see evidence.scope). jupyter-cache keys on cell text, so a new digest re-executes the page
+   and an unchanged one reuses the cache; `env-get-outdated` makes Sphinx re-read exactly the
+   pages whose digest changed (file mtimes say nothing about data edits).
+3. Chart libraries (vendored in `_vendor/vega/`) are copied into the site and added only to
+   pages that contain a chart; nothing is loaded from a CDN.
+4. Every page shows the version (CITATION.cff) and the evidence cut-off (data package).
+"""
+from __future__ import annotations
+
+import ast
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+from sphinx.application import Sphinx
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+ROOT_STATIC = "evidence"  # folder under _build/html/_static/
+VENDOR_SCRIPTS = ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js")
+ASSETS = Path(__file__).resolve().parent / "assets"
+CODE_CELL = re.compile(r"^(`{3,}|~{3,})\{code-cell\}[^\n]*\n(.*?)^\1[ \t]*$", re.M | re.S)
+DIGEST_CELL = """
+
+```{{code-cell}} ipython3
+:tags: [remove-cell]
+# evidence digest {digest} ({scope}) — added at build time by _ext/evidence_book.py
+```
+"""
+
+
+# -- 1. kernels read the book being built ---------------------------------------------------
+def _bind_book(app: Sphinx, config) -> None:
+    srcdir = str(Path(app.srcdir).resolve())
+    if srcdir not in sys.path:
+        sys.path.insert(0, srcdir)
+    os.environ["EVIDENCE_BOOK_ROOT"] = srcdir
+    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != srcdir]
+    os.environ["PYTHONPATH"] = os.pathsep.join([srcdir, *paths])
+    for name in [m for m in sys.modules if m == "evidence" or m.startswith("evidence.")]:
+        del sys.modules[name]  # a previous build in this process may have imported another copy
+    _set_banner(app, config)
+
+
+# -- 2. data-aware re-execution -------------------------------------------------------------
+def page_scopes(source: str):
+    """The scopes named by `evidence.chapter(...)` calls in the page's code cells."""
+    from evidence.scope import Scope
+
+    scopes = []
+    for match in CODE_CELL.finditer(source):
+        code = "\n".join(line for line in match.group(2).splitlines()
+                         if not line.lstrip().startswith((":", "%", "!")))
+        try:
+            tree = ast.parse(code)
+        except SyntaxError:
+            continue  # the kernel will report it, with the page name
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "chapter" and isinstance(node.func.value, ast.Name)
+                    and node.func.value.id == "evidence"):
+                args = [ast.literal_eval(a) for a in node.args]
+                kwargs = {k.arg: ast.literal_eval(k.value) for k in node.keywords if k.arg != "root"}
+                scopes.append(Scope(*args, **kwargs))
+    return scopes
+
+
+def _evidence(app: Sphinx):
+    """The data, loaded once per build."""
+    if getattr(app, "_evidence_data", None) is None:
+        from evidence.data import load
+
+        app._evidence_data = load(Path(app.srcdir))
+    return app._evidence_data
+
+
+def _digest(app: Sphinx, scopes) -> str:
+    from evidence.scope import digest
+
+    return "+".join(digest(scope, _evidence(app))[:16] for scope in scopes)
+
+
+def _inject_digest(app: Sphinx, docname: str, source: list[str]) -> None:
+    scopes = page_scopes(source[0])
+    store = app.env.__dict__.setdefault("evidence_pages", {})
+    if not scopes:
+        store.pop(docname, None)
+        return
+    value = _digest(app, scopes)
+    store[docname] = (scopes, value)
+    described = "; ".join(s.describe() for s in scopes)
+    source[0] = source[0].rstrip("\n") + DIGEST_CELL.format(digest=value, scope=described)
+
+
+def _outdated_by_data(app: Sphinx, env, added, changed, removed):
+    stale = []
+    for docname, (scopes, old) in getattr(env, "evidence_pages", {}).items():
+        if docname in removed or docname in changed:
+            continue
+        if _digest(app, scopes) != old:
+            stale.append(docname)
+    if stale:
+        logger.info("evidence: data changed for %s", ", ".join(sorted(stale)))
+    return stale
+
+
+def _purge(app: Sphinx, env, docname: str) -> None:
+    getattr(env, "evidence_pages", {}).pop(docname, None)
+
+
+def _merge(app: Sphinx, env, docnames, other) -> None:
+    store = env.__dict__.setdefault("evidence_pages", {})
+    for docname in docnames:
+        if docname in getattr(other, "evidence_pages", {}):
+            store[docname] = other.evidence_pages[docname]
+
+
+# -- 3. chart libraries only where there are charts -----------------------------------------
+def _page_assets(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    from evidence.charts import CHART_CLASS
+
+    if f'class="{CHART_CLASS}"' in context.get("body", ""):
+        for script in (*VENDOR_SCRIPTS, "evidence-charts.js"):
+            app.add_js_file(f"{ROOT_STATIC}/{script}", loading_method="defer")
+    _drop_duplicate_scripts(context)
+
+
+def _drop_duplicate_scripts(context: dict) -> None:
+    """Sphinx 7 + sphinx-thebe add thebe's inline config twice, a console SyntaxError."""
+    seen, kept = set(), []
+    for script in context.get("script_files", []):
+        key = (str(script), getattr(script, "attributes", {}).get("body", ""))
+        if key in seen:
+            continue
+        seen.add(key)
+        kept.append(script)
+    if "script_files" in context:
+        context["script_files"][:] = kept
+
+
+def _copy_assets(app: Sphinx, exception) -> None:
+    if exception or app.builder.format != "html":
+        return
+    target = Path(app.outdir) / "_static" / ROOT_STATIC
+    target.mkdir(parents=True, exist_ok=True)
+    vendor = Path(app.srcdir) / "_vendor" / "vega"
+    for path in [*sorted(vendor.glob("*.min.js")), *sorted(vendor.glob("*.LICENSE")),
+                 vendor / "manifest.json", *sorted(ASSETS.iterdir())]:
+        shutil.copyfile(path, target / path.name)
+
+
+# -- 4. version and cut-off on every page ---------------------------------------------------
+def book_version(srcdir: Path) -> dict:
+    """Version and release date from CITATION.cff, their single source. Only a build of the
+    commit tagged `v<version>` shows the bare version; any other build says it is between
+    releases (`0.1.0+dev.<commit>`), so no page claims a release it is not."""
+    cff = yaml.safe_load((srcdir / "CITATION.cff").read_text(encoding="utf-8"))
+    version = str(cff["version"])
+
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(["git", *args], cwd=srcdir, text=True, capture_output=True,
+                                  timeout=10)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    sha = git("rev-parse", "--short", "HEAD") if (srcdir / ".git").exists() else None
+    tags = (git("tag", "--points-at", "HEAD") or "").split() if sha else []
+    if f"v{version}" in tags:
+        shown = version
+    else:
+        shown = f"{version}+dev" + (f".{sha}" if sha else "")
+    return {"version": version, "shown": shown, "released": str(cff.get("date-released", "")),
+            "commit": sha or ""}
+
+
+def _set_banner(app: Sphinx, config) -> None:
+    import json
+
+    srcdir = Path(app.srcdir)
+    info = book_version(srcdir)
+    cutoff = json.loads((srcdir / "data" / "datapackage.json").read_text("utf-8"))["evidence_cutoff"]
+    banner = (f'<span class="evidence-version">Version <strong>{info["shown"]}</strong></span>'
+              f' · <span class="evidence-cutoff">Evidence up to <time datetime="{cutoff}">{cutoff}</time></span>'
+              f' · <span>Not medical advice</span>')
+    config.html_theme_options = {**(config.html_theme_options or {}), "announcement": banner}
+    config.html_context = {**(config.html_context or {}), "evidence_version": info,
+                           "evidence_cutoff": cutoff}
+
+
+def setup(app: Sphinx) -> dict:
+    app.connect("config-inited", _bind_book)
+    app.connect("source-read", _inject_digest)
+    app.connect("env-get-outdated", _outdated_by_data)
+    app.connect("env-purge-doc", _purge)
+    app.connect("env-merge-info", _merge)
+    app.connect("html-page-context", _page_assets, priority=900)  # after thebe adds its scripts
+    app.connect("build-finished", _copy_assets)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,18 @@
+"""The evidence package: everything the chapters share.
+
+Chapters call a few functions from here; the logic (finding and loading the tables, scoping
+them to a page, counting patients, rendering tables and charts) lives once in these modules:
+
+- `paths`    — where the book being built keeps its data
+- `data`     — loading the Frictionless data package into typed pandas tables
+- `bib`      — reading refs.bib (labels for evidence tables)
+- `scope`    — the slice of the evidence a page shows, and its digest (drives re-execution)
+- `summary`  — counting rule and per-page figures for glued prose numbers
+- `tables`   — escaped, stable-id HTML evidence tables
+- `charts`   — altair charts with one colour-blind-safe palette, rendered offline
+- `page`     — the object a chapter works with: `evidence.chapter("MG")`
+- `validate` — the data checks behind `python -m evidence validate`
+"""
+from .page import chapter
+
+__all__ = ["chapter"]

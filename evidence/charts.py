@@ -1,0 +1,88 @@
+"""Altair charts with one colour-blind-safe palette, rendered for an offline site.
+
+Charts are written as vega-lite specs into the page and drawn by the vendored vega libraries
+(`_vendor/vega/`, added by the Sphinx extension only to pages that have charts). Nothing is
+fetched from a CDN. Colours come from the Okabe–Ito palette and are fixed per target code, so
+CD19 has the same colour in every chart of the book.
+"""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from . import html as h
+
+# Okabe & Ito, "Color Universal Design" — distinguishable with common colour-vision deficiencies.
+OKABE_ITO = ["#0072B2", "#D55E00", "#CC79A7", "#009E73", "#56B4E9", "#E69F00", "#F0E442", "#000000"]
+CHART_CLASS = "evidence-chart"
+
+
+def colour_scale(codes: list[str]) -> alt.Scale:
+    """Fixed colours by vocabulary order: appending a code never recolours the others."""
+    return alt.Scale(domain=list(codes), range=[OKABE_ITO[i % len(OKABE_ITO)] for i in range(len(codes))])
+
+
+def _base(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    return chart.configure_view(stroke=None).configure_axis(labelLimit=260, titleFontWeight="normal")
+
+
+def render(chart: alt.TopLevelMixin, name: str, description: str) -> h.Fragment:
+    """The chart as a div the vendored vega-embed draws into, its spec beside it as JSON.
+
+    `description` is the text alternative screen readers announce and the plain-text output.
+    """
+    spec = _base(chart).to_dict()
+    spec["description"] = description
+    chart_id = h.stable_id(f"chart-{name}", h.script_json(spec))
+    markup = (f'<div class="{CHART_CLASS}" id="{chart_id}" role="img" aria-label="{h.text(description)}">'
+              f"</div>\n"
+              f'<script type="application/json" id="{chart_id}-spec">{h.script_json(spec)}</script>')
+    return h.Fragment(markup, description)
+
+
+def patients_by_report(rows: pd.DataFrame, targets: list[str]) -> alt.Chart:
+    """Horizontal bars: patients treated per report, coloured by target.
+
+    `rows` needs columns label, n_treated, target, product, design_label, followup."""
+    return alt.Chart(rows).mark_bar().encode(
+        x=alt.X("n_treated:Q", title="Patients treated", axis=alt.Axis(tickMinStep=1)),
+        y=alt.Y("label:N", title=None, sort="-x"),
+        color=alt.Color("target:N", title="Target", scale=colour_scale(targets)),
+        tooltip=[alt.Tooltip("label:N", title="Report"), alt.Tooltip("product:N", title="Product"),
+                 alt.Tooltip("target:N", title="Target"), alt.Tooltip("design_label:N", title="Design"),
+                 alt.Tooltip("n_treated:Q", title="Patients treated"),
+                 alt.Tooltip("followup:N", title="Follow-up")],
+    ).properties(width="container", height=alt.Step(22))
+
+
+def events_by_grade(rows: pd.DataFrame, grades: list[str]) -> alt.Chart:
+    """Patients with CRS or ICANS per report, stacked by grade.
+
+    `rows` needs columns label, event_label, grade, grade_label, n_patients, n_evaluated."""
+    return alt.Chart(rows).mark_bar().encode(
+        x=alt.X("n_patients:Q", title="Patients with the event", axis=alt.Axis(tickMinStep=1)),
+        y=alt.Y("label:N", title=None),
+        row=alt.Row("event_label:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left")),
+        color=alt.Color("grade_label:N", title="Grade",
+                        scale=colour_scale(grades)),
+        tooltip=[alt.Tooltip("label:N", title="Report"), alt.Tooltip("event_label:N", title="Event"),
+                 alt.Tooltip("grade_label:N", title="Grade"),
+                 alt.Tooltip("n_patients:Q", title="Patients"),
+                 alt.Tooltip("n_evaluated:Q", title="Evaluated")],
+    ).properties(width=420)
+
+
+def trials_by_phase(rows: pd.DataFrame, statuses: list[str]) -> alt.Chart:
+    """Registered trials per phase, stacked by recruitment status.
+
+    `rows` needs columns registry_id, phase_label, status_label, title, target, enrollment."""
+    return alt.Chart(rows).mark_bar().encode(
+        x=alt.X("count():Q", title="Registered trials", axis=alt.Axis(tickMinStep=1)),
+        y=alt.Y("phase_label:N", title=None),
+        color=alt.Color("status_label:N", title="Status",
+                        scale=colour_scale(statuses)),
+        tooltip=[alt.Tooltip("registry_id:N", title="Registry id"),
+                 alt.Tooltip("title:N", title="Title"), alt.Tooltip("target:N", title="Target"),
+                 alt.Tooltip("status_label:N", title="Status"),
+                 alt.Tooltip("enrollment:Q", title="Enrolment")],
+    ).properties(width="container", height=alt.Step(28))

@@ -1,0 +1,198 @@
+"""What a chapter works with: its slice of the evidence, tables, charts and glued figures.
+
+    import evidence
+    mg = evidence.chapter("MG")       # one disease
+    mg.glue_figures()                 # numbers for {glue:text}`n_patients` etc.
+    mg.studies_table()
+    mg.patients_chart()
+
+Pages that show several diseases use `evidence.chapter()` (everything) or name their tables:
+`evidence.chapter(tables=("trials", "trial-diseases"))`. The Sphinx extension reads these calls
+to know what each page shows (see `scope`), so a page only sees the tables it declared.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from . import bib as bibmod
+from . import charts, html as h, summary, tables
+from .data import Evidence, load
+from .scope import Scope, select
+
+
+class OutOfScope(KeyError):
+    pass
+
+
+class Page:
+    def __init__(self, scope: Scope, ev: Evidence):
+        self.scope = scope
+        self.ev = ev
+        self._tables = select(ev, scope)
+
+    # -- data ---------------------------------------------------------------------------------
+    def table(self, name: str) -> pd.DataFrame:
+        if name not in self._tables:
+            raise OutOfScope(f"this page declared {self.scope.describe()}; "
+                             f"add '{name}' to evidence.chapter(tables=...) to show it")
+        return self._tables[name]
+
+    @property
+    def studies(self) -> pd.DataFrame:
+        return self.table("studies")
+
+    @property
+    def trials(self) -> pd.DataFrame:
+        return self.table("trials")
+
+    @property
+    def safety(self) -> pd.DataFrame:
+        return self.table("safety")
+
+    def figures(self) -> dict[str, int]:
+        return summary.page_figures(self._tables)
+
+    def glue_figures(self) -> dict[str, int]:
+        """Glue this page's key figures (n_patients, n_reports, n_trials, ...) for the prose."""
+        from myst_nb import glue
+
+        figures = self.figures()
+        for name, value in figures.items():
+            glue(name, value, display=False)
+        return figures
+
+    def report_labels(self, frame: pd.DataFrame) -> pd.Series:
+        """'Fischbach et al. 2024' from refs.bib; the study_id is added when a label repeats."""
+        bib = bibmod.load(self.ev.root)
+        labels = frame["bibkey"].map(lambda key: bibmod.short_label(bib, key))
+        repeated = labels.duplicated(keep=False)
+        return labels.where(~repeated, labels + " (" + frame["study_id"] + ")")
+
+    # -- tables -------------------------------------------------------------------------------
+    def studies_table(self, caption: str | None = None) -> h.Fragment:
+        studies = self.studies.sort_values(["pub_date", "study_id"], na_position="first")
+        studies = studies.assign(label=self.report_labels(studies))
+        label = self.ev.label
+        cols = [
+            tables.Column("Report", lambda r: h.link(r["label"], r["source_url"])),
+            tables.Column("Disease", lambda r: h.text(r["disease"])),
+            tables.Column("Design", lambda r: h.text(label("designs", r["design"]))),
+            tables.Column("Target", lambda r: h.text(r["target"])),
+            tables.Column("Product", lambda r: h.text(r["product"])),
+            tables.Column("Platform", lambda r: h.text(label("platforms", r["platform"]))),
+            tables.Column("Treated", lambda r: h.text(r["n_treated"]), numeric=True),
+            tables.Column("Follow-up (months)", lambda r: h.text(_followup(r)), numeric=True),
+            tables.Column("Registry", lambda r: h.text(r["registry_id"])),
+            tables.Column("Source type", lambda r: h.text(label("source_types", r["source_type"]))),
+            tables.Column("Appraisal", lambda r: h.text(label("appraisal_levels", r["appraisal"]))),
+        ]
+        if self.scope.disease:
+            cols.pop(1)
+        caption = caption or f"Clinical reports ({self.scope.describe()}), oldest first."
+        return tables.render(studies, cols, f"studies-{self.scope.disease or 'all'}", caption)
+
+    def trials_table(self, caption: str | None = None) -> h.Fragment:
+        trials = self.trials.sort_values("registry_id")
+        diseases = self.table("trial-diseases").groupby("registry_id")["disease"] \
+            .agg(lambda s: ", ".join(sorted(s)))
+        trials = trials.assign(diseases=trials["registry_id"].map(diseases))
+        label = self.ev.label
+        cols = [
+            tables.Column("Registry id", lambda r: h.link(r["registry_id"], r["source_url"])),
+            tables.Column("Title", lambda r: h.text(r["title"])),
+            tables.Column("Diseases", lambda r: h.text(r["diseases"])),
+            tables.Column("Target", lambda r: h.text(r["target"])),
+            tables.Column("Product", lambda r: h.text(r["product"])),
+            tables.Column("Phase", lambda r: h.text(label("phases", r["phase"]))),
+            tables.Column("Status", lambda r: h.text(label("statuses", r["status"]))),
+            tables.Column("Enrolment", lambda r: h.text(r["enrollment"]), numeric=True),
+            tables.Column("Status as of", lambda r: h.text(r["status_as_of"])),
+        ]
+        caption = caption or "Registered trials, by registry id."
+        return tables.render(trials, cols, f"trials-{self.scope.disease or 'all'}", caption)
+
+    def safety_table(self, caption: str | None = None) -> h.Fragment:
+        rows = self._safety_rows()
+        cols = [
+            tables.Column("Report", lambda r: h.link(r["label"], r["source_url"])),
+            tables.Column("Event", lambda r: h.text(r["event_label"])),
+            tables.Column("Grade", lambda r: h.text(r["grade_label"])),
+            tables.Column("Scale", lambda r: h.text(r["scale"])),
+            tables.Column("Patients", lambda r: h.text(r["n_patients"]), numeric=True),
+            tables.Column("Evaluated", lambda r: h.text(r["n_evaluated"]), numeric=True),
+            tables.Column("Where in source", lambda r: h.text(r["locator"])),
+        ]
+        caption = caption or "Reported adverse events by grade."
+        return tables.render(rows, cols, f"safety-{self.scope.disease or 'all'}", caption)
+
+    # -- charts -------------------------------------------------------------------------------
+    def patients_chart(self) -> h.Fragment:
+        studies = self.studies.assign(label=self.report_labels(self.studies))
+        rows = pd.DataFrame({
+            "label": studies["label"], "n_treated": studies["n_treated"].astype("float"),
+            "target": studies["target"], "product": studies["product"],
+            "design_label": studies["design"].map(lambda c: self.ev.label("designs", c)),
+            "followup": studies.apply(_followup, axis=1),
+        })
+        description = (f"Bar chart of patients treated per report ({self.scope.describe()}); "
+                       f"{len(rows)} reports, coloured by target.")
+        chart = charts.patients_by_report(rows, list(self.ev.vocab("targets")["code"]))
+        return charts.render(chart, f"patients-{self.scope.disease or 'all'}", description)
+
+    def crs_icans_chart(self) -> h.Fragment:
+        rows = self._safety_rows()
+        rows = rows[rows["event"].isin(["crs", "icans"]) & (rows["grade"] != "any")]
+        grades = [self.ev.label("grades", g) for g in self.ev.vocab("grades")["code"] if g != "any"]
+        description = (f"Stacked bar chart of patients with CRS or ICANS by grade per report "
+                       f"({self.scope.describe()}); {rows['study_id'].nunique()} reports with graded events.")
+        chart = charts.events_by_grade(_plain(rows[["label", "event_label", "grade", "grade_label",
+                                                    "n_patients", "n_evaluated"]]), grades)
+        return charts.render(chart, f"crs-icans-{self.scope.disease or 'all'}", description)
+
+    def trials_chart(self) -> h.Fragment:
+        trials = self.trials
+        rows = pd.DataFrame({
+            "registry_id": trials["registry_id"], "title": trials["title"], "target": trials["target"],
+            "enrollment": trials["enrollment"].astype("float"),
+            "phase_label": trials["phase"].map(lambda c: self.ev.label("phases", c)),
+            "status_label": trials["status"].map(lambda c: self.ev.label("statuses", c)),
+        })
+        statuses = [self.ev.label("statuses", c) for c in self.ev.vocab("statuses")["code"]]
+        description = (f"Bar chart of {len(rows)} registered trials ({self.scope.describe()}) "
+                       f"by phase, coloured by recruitment status.")
+        chart = charts.trials_by_phase(_plain(rows), statuses)
+        return charts.render(chart, f"trials-{self.scope.disease or 'all'}", description)
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _safety_rows(self) -> pd.DataFrame:
+        safety = self.safety.merge(self.studies[["study_id", "bibkey", "source_url", "pub_date"]],
+                                   on="study_id", how="left")
+        safety = safety.assign(
+            label=self.report_labels(safety),
+            event_label=safety["event"].map(lambda c: self.ev.label("events", c)),
+            grade_label=safety["grade"].map(lambda c: self.ev.label("grades", c)))
+        return safety.sort_values(["pub_date", "study_id", "event", "grade"]).reset_index(drop=True)
+
+
+def _followup(row) -> str:
+    months = row["followup_months"]
+    if pd.isna(months):
+        return ""
+    value = f"{float(months):g}"
+    return value if pd.isna(row["followup_stat"]) else f"{value} ({row['followup_stat']})"
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """Nullable pandas dtypes as plain objects/floats, which altair serialises to JSON."""
+    return frame.astype(object).where(frame.notna(), None)
+
+
+def chapter(disease: str | None = None, *, tables: tuple[str, ...] | None = None,
+            root: Path | None = None) -> Page:
+    """The evidence a page shows: one disease (`chapter("MG")`), some tables, or everything."""
+    ev = load(root)
+    if disease is not None and disease not in set(ev.vocab("diseases")["code"]):
+        raise ValueError(f"unknown disease code {disease!r}; see data/vocab/diseases.csv")
+    return Page(Scope(disease=disease, tables=tables), ev)

@@ -1,0 +1,95 @@
+"""The slice of the evidence a page shows, and a digest of it.
+
+A chapter asks for its slice with `evidence.chapter("MG")` (one disease) or
+`evidence.chapter(tables=("trials", "trial-diseases"))`. The same slice is computed by the
+Sphinx extension before the page runs; its digest goes into a hidden cell, so the execution
+cache re-runs a page exactly when the data it shows, the references it labels, the
+vocabularies or this package's code change — and reuses it otherwise.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from . import bib as bibmod
+from .data import Evidence, load
+from .paths import package_dir
+
+EVIDENCE_TABLES = ("studies", "outcomes", "safety", "trials", "trial-diseases",
+                   "preclinical", "screening")
+
+
+@dataclass(frozen=True)
+class Scope:
+    disease: str | None = None
+    tables: tuple[str, ...] | None = None
+
+    def __post_init__(self):
+        if self.tables is not None:
+            object.__setattr__(self, "tables", tuple(self.tables))
+            unknown = set(self.tables) - set(EVIDENCE_TABLES)
+            if unknown:
+                raise ValueError(f"unknown table(s) {sorted(unknown)}; known: {EVIDENCE_TABLES}")
+
+    @property
+    def table_names(self) -> tuple[str, ...]:
+        return self.tables if self.tables is not None else EVIDENCE_TABLES
+
+    def describe(self) -> str:
+        parts = [f"disease={self.disease}"] if self.disease else []
+        if self.tables is not None:
+            parts.append("tables=" + ",".join(self.tables))
+        return "; ".join(parts) or "all evidence"
+
+
+def select(ev: Evidence, scope: Scope) -> dict[str, pd.DataFrame]:
+    """The rows of each evidence table the scope shows. Vocabularies are always whole."""
+    tables = {name: ev[name] for name in scope.table_names}
+    if scope.disease:
+        studies = ev.studies[ev.studies["disease"] == scope.disease]
+        ids = set(studies["study_id"])
+        links = ev.trial_diseases
+        trial_ids = set(links.loc[links["disease"] == scope.disease, "registry_id"])
+        trial_ids |= set(studies["registry_id"].dropna())
+        narrowed = {
+            "studies": studies,
+            "outcomes": ev.outcomes[ev.outcomes["study_id"].isin(ids)],
+            "safety": ev.safety[ev.safety["study_id"].isin(ids)],
+            "trials": ev.trials[ev.trials["registry_id"].isin(trial_ids)],
+            # all diseases of the selected trials: a basket trial is shown with its whole basket
+            "trial-diseases": links[links["registry_id"].isin(trial_ids)],
+        }
+        tables = {name: narrowed.get(name, frame) for name, frame in tables.items()}
+    return {name: frame.reset_index(drop=True) for name, frame in tables.items()}
+
+
+def _package_code() -> bytes:
+    files = sorted(package_dir().rglob("*.py"))
+    return b"".join(f.relative_to(package_dir()).as_posix().encode() + b"\0" + f.read_bytes()
+                    for f in files)
+
+
+def digest(scope: Scope, ev: Evidence | None = None, root: Path | None = None) -> str:
+    """sha256 of everything a page in this scope can show: its rows, the BibTeX entries they
+    name, every vocabulary, the package descriptor and the package's code."""
+    ev = ev or load(root)
+    h = hashlib.sha256()
+    h.update(scope.describe().encode())
+    keys: set[str] = set()
+    for name, frame in sorted(select(ev, scope).items()):
+        h.update(f"\0table {name}\0".encode())
+        h.update(frame.to_csv(index=False).encode())
+        if "bibkey" in frame:
+            keys |= set(frame["bibkey"].dropna())
+    for name in sorted(ev.tables):
+        if name.startswith("vocab-"):
+            h.update(f"\0vocab {name}\0".encode() + ev[name].to_csv(index=False).encode())
+    h.update(json.dumps(ev.descriptor, sort_keys=True).encode())
+    if keys:
+        h.update(bibmod.entry_fingerprint(bibmod.load(ev.root), keys).encode())
+    h.update(_package_code())
+    return h.hexdigest()

@@ -1,0 +1,57 @@
+"""Counting rule and the figures glued into prose.
+
+Counting rule (Methods chapter): a patient is counted once. Reports that describe the same
+patients share a `cohort_id`; per cohort, the most recent report counts (latest `pub_date`;
+on a tie, the one with more patients treated). Efficacy is described per study, never pooled.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+
+def counted_reports(studies: pd.DataFrame) -> pd.DataFrame:
+    """One row per cohort: the report whose patients are counted."""
+    if studies.empty:
+        return studies
+    order = studies.assign(_counted=studies["n_treated"].notna(),
+                           _date=studies["pub_date"].fillna(""),
+                           _n=studies["n_treated"].fillna(-1))
+    order = order.sort_values(["cohort_id", "_counted", "_date", "_n", "study_id"])
+    return order.groupby("cohort_id", sort=True).tail(1) \
+        .drop(columns=["_counted", "_date", "_n"]).sort_values("study_id").reset_index(drop=True)
+
+
+def patients_treated(studies: pd.DataFrame, by: list[str] | None = None):
+    """Patients treated, each cohort once; a plain int, or a frame grouped `by` columns."""
+    counted = counted_reports(studies)
+    if by is None:
+        return int(counted["n_treated"].fillna(0).sum())
+    if counted.empty:
+        return pd.DataFrame(columns=[*by, "patients", "cohorts"])
+    grouped = counted.groupby(by, dropna=False).agg(
+        patients=("n_treated", lambda s: int(s.fillna(0).sum())),
+        cohorts=("cohort_id", "nunique"))
+    return grouped.reset_index()
+
+
+def page_figures(tables: dict[str, pd.DataFrame]) -> dict[str, int]:
+    """Plain Python ints for `{glue:text}` (NumPy scalars break glue format specs)."""
+    figures: dict[str, int] = {}
+    studies = tables.get("studies")
+    if studies is not None:
+        figures.update(
+            n_reports=int(len(studies)),
+            n_cohorts=int(studies["cohort_id"].nunique()),
+            n_patients=patients_treated(studies),
+            n_cohorts_uncounted=int(counted_reports(studies)["n_treated"].isna().sum()),
+            n_case_reports=int((counted_reports(studies)["design"] == "case-report").sum()),
+            n_peer_reviewed=int(studies["source_type"].isin(["peer-reviewed", "letter"]).sum()),
+        )
+    trials = tables.get("trials")
+    if trials is not None:
+        figures.update(
+            n_trials=int(len(trials)),
+            n_trials_recruiting=int(trials["status"].isin(
+                ["recruiting", "not-yet-recruiting", "enrolling-by-invitation"]).sum()),
+        )
+    return figures

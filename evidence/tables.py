@@ -1,0 +1,36 @@
+"""Evidence tables as accessible HTML: escaped cells, links to sources, stable ids."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import pandas as pd
+
+from . import html as h
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    cell: Callable[[pd.Series], str]  # returns HTML made with evidence.html helpers
+    numeric: bool = False
+
+
+def _num(column: Column) -> str:
+    return ' class="num"' if column.numeric else ""
+
+
+def render(frame: pd.DataFrame, columns: list[Column], name: str, caption: str) -> h.Fragment:
+    """An HTML table of `frame`, one row per record, with a caption for screen readers."""
+    table_id = h.stable_id(f"table-{name}", caption, frame.to_csv(index=False))
+    head = "".join(f"<th scope=\"col\"{_num(c)}>{h.text(c.header)}</th>" for c in columns)
+    rows = []
+    for _, record in frame.iterrows():
+        cells = "".join(f"<td{_num(c)}>{c.cell(record)}</td>" for c in columns)
+        rows.append(f"<tr>{cells}</tr>")
+    body = "\n".join(rows) or f'<tr><td colspan="{len(columns)}">No records.</td></tr>'
+    markup = (f'<div class="evidence-table-wrapper"><table class="evidence-table" id="{table_id}">'
+              f"<caption>{h.text(caption)}</caption><thead><tr>{head}</tr></thead>"
+              f"<tbody>\n{body}\n</tbody></table></div>")
+    plain = frame.to_string(index=False) if not frame.empty else "No records."
+    return h.Fragment(markup, f"{caption}\n{plain}")

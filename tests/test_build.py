@@ -1,0 +1,109 @@
+"""The real strict build of a copy of the book: zero warnings, every disease chapter shows its
+evidence table and a chart, glued numbers agree with the CSVs, every page shows version and
+cut-off, and no page points outside the site for scripts, styles or fonts."""
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import REPO, sphinx_warnings
+
+DISEASE_CHAPTERS = {"MS": "chapters/ms", "NMOSD": "chapters/nmosd", "MOGAD": "chapters/mogad",
+                    "MG": "chapters/mg"}
+TOC_CHAPTERS = ["introduction", "methods", "ms", "nmosd", "mogad", "mg", "other-disorders",
+                "safety", "trial-landscape", "references"]
+
+
+def test_strict_build_has_zero_warnings(built):
+    assert sphinx_warnings(built.log) == []
+    assert "build succeeded" in built.log
+
+
+def test_toc_lists_the_chapters_in_reading_order():
+    toc = yaml.safe_load((REPO / "_toc.yml").read_text())
+    files = [c["file"] for part in toc["parts"] for c in part["chapters"]]
+    assert files == [f"chapters/{name}" for name in TOC_CHAPTERS]
+
+
+@pytest.mark.parametrize("disease, docname", DISEASE_CHAPTERS.items())
+def test_disease_chapter_shows_its_table_chart_and_citations(built, disease, docname):
+    page = built.page(docname)
+    assert 'class="evidence-table"' in page
+    assert 'class="evidence-chart"' in page
+    # a chapter cites from refs.bib: sphinxcontrib-bibtex links citations to the references page
+    assert re.search(r'href="references\.html#id\d+"', page), "no resolved citation"
+    # the hidden digest cell must not leak into the page
+    assert "evidence digest" not in page
+
+
+def _plain_count(disease: str) -> int:
+    """Patients treated, counting each cohort once via its latest report — written here
+    independently of evidence.summary, straight from the CSV."""
+    latest = {}
+    with open(REPO / "data" / "studies.csv", newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            if row["disease"] != disease:
+                continue
+            key = (row["n_treated"] != "", row["pub_date"], int(row["n_treated"] or -1),
+                   row["study_id"])
+            if row["cohort_id"] not in latest or key > latest[row["cohort_id"]][0]:
+                latest[row["cohort_id"]] = (key, int(row["n_treated"] or 0))
+    return sum(n for _, n in latest.values())
+
+
+@pytest.mark.parametrize("disease, docname", DISEASE_CHAPTERS.items())
+def test_glued_patient_counts_match_the_csv(built, disease, docname):
+    page = built.page(docname)
+    glued = re.search(r'id="glue-n-patients"[^>]*>(\d+)<|data-glue="n_patients">(\d+)<', page)
+    shown = re.findall(r'<span class="pasted-text">(\d+)</span> treated patients', page)
+    assert shown, "the chapter must state its patient count from glue"
+    assert int(shown[0]) == _plain_count(disease)
+    del glued
+
+
+def test_every_page_shows_version_and_cutoff(built):
+    cff = yaml.safe_load((REPO / "CITATION.cff").read_text())
+    cutoff = json.loads((REPO / "data" / "datapackage.json").read_text())["evidence_cutoff"]
+    pages = sorted(built.html.rglob("*.html"))
+    assert len(pages) >= len(TOC_CHAPTERS) + 2
+    for path in pages:
+        text = path.read_text(encoding="utf-8")
+        if 'http-equiv="refresh"' in text:
+            continue  # JB's index redirect
+        assert f"Version <strong>{cff['version']}" in text, path
+        # the copy is not a tagged release: it must say so
+        assert f"{cff['version']}+dev" in text, path
+        assert f'datetime="{cutoff}"' in text, path
+
+
+def test_no_page_loads_anything_from_outside_the_site(built):
+    external = re.compile(r'<(?:script|link|img|iframe|source)\b[^>]*?(?:src|href)="(https?:)?//', re.I)
+    offenders = defaultdict(list)
+    for path in built.html.rglob("*.html"):
+        for match in external.finditer(path.read_text(encoding="utf-8")):
+            offenders[str(path.relative_to(built.html))].append(match.group(0)[:120])
+    assert not offenders, dict(offenders)
+
+
+def test_chart_libraries_only_on_pages_with_charts(built):
+    for path in built.html.rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        has_chart = 'class="evidence-chart"' in text
+        loads_vega = "_static/evidence/vega.min.js" in text
+        assert has_chart == loads_vega, path
+
+
+def test_vendored_chart_libraries_match_their_manifest(built):
+    import hashlib
+
+    manifest = json.loads((REPO / "_vendor" / "vega" / "manifest.json").read_text())
+    for name, meta in manifest.items():
+        shipped = built.html / "_static" / "evidence" / f"{name}.min.js"
+        assert hashlib.sha256(shipped.read_bytes()).hexdigest() == meta["sha256"], name
+        assert (built.html / "_static" / "evidence" / f"{name}.LICENSE").exists()

@@ -1,0 +1,93 @@
+"""Never stale, never wasteful: after a data or package edit, the pages that show the changed
+evidence re-execute and show it; the others reuse their cached execution."""
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+from jupyter_cache import get_cache
+
+from conftest import STRICT, Build, jb_build
+
+DATA_PAGES = {"ms.md", "nmosd.md", "mogad.md", "mg.md"}
+
+
+def _hashes(root: Path) -> set[str]:
+    return {r.hashkey for r in get_cache(root / "_build" / ".jupyter_cache").list_cache_records()}
+
+
+def _executed_since(root: Path, before: set[str]) -> set[str]:
+    records = get_cache(root / "_build" / ".jupyter_cache").list_cache_records()
+    return {Path(r.uri).name for r in records if r.hashkey not in before}
+
+
+def _pages_with(root: Path, text: str) -> set[str]:
+    html = root / "_build" / "html"
+    return {str(p.relative_to(html)) for p in html.rglob("*.html") if text in p.read_text("utf-8")}
+
+
+def _edit_studies(root: Path, disease: str, column: str, value: str) -> str:
+    path = root / "data" / "studies.csv"
+    with open(path, newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        fields, rows = reader.fieldnames, list(reader)
+    row = next(r for r in rows if r["disease"] == disease)
+    old, row[column] = row[column], value
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return old
+
+
+def _make_build(root: Path) -> Build:
+    """The README's build command, run with this test's environment instead of a new .venv."""
+    prefix = Path(sys.prefix)
+    proc = subprocess.run(["make", "-o", str(prefix / ".installed"), "build", f"VENV={prefix}"],
+                          cwd=root, text=True, capture_output=True, timeout=900)
+    return Build(root, proc.returncode, proc.stdout + proc.stderr)
+
+
+def test_no_change_rebuild_executes_nothing(built_copy):
+    before = _hashes(built_copy)
+    build = jb_build(built_copy, *STRICT)
+    assert build.returncode == 0, build.log[-3000:]
+    assert _executed_since(built_copy, before) == set()
+
+
+def test_row_edit_reruns_only_the_pages_that_show_it_plain_jb_build(built_copy):
+    old_product = _edit_studies(built_copy, "MG", "product", "Edited-product-7731")
+    showing_old = _pages_with(built_copy, old_product)
+    assert "chapters/mg.html" in showing_old
+    before = _hashes(built_copy)
+
+    build = jb_build(built_copy)  # plain `jb build .`, no cache deleted
+    assert build.returncode == 0, build.log[-3000:]
+
+    executed = _executed_since(built_copy, before)
+    assert "mg.md" in executed
+    assert not executed & (DATA_PAGES - {"mg.md"}), executed
+    assert showing_old <= _pages_with(built_copy, "Edited-product-7731")
+    assert "chapters/ms.html" not in _pages_with(built_copy, "Edited-product-7731")
+
+
+def test_row_edit_is_shown_by_the_readme_build_command(built_copy):
+    _edit_studies(built_copy, "NMOSD", "product", "Edited-product-4410")
+    build = _make_build(built_copy)
+    assert build.returncode == 0, build.log[-3000:]
+    assert "jb build -W -n --keep-going ." in build.log
+    assert "chapters/nmosd.html" in _pages_with(built_copy, "Edited-product-4410")
+
+
+def test_package_code_edit_reruns_every_page_that_uses_it(built_copy):
+    helper = built_copy / "evidence" / "tables.py"
+    helper.write_text(helper.read_text("utf-8") + "\n# a fixed table helper\n", "utf-8")
+    before = _hashes(built_copy)
+    build = jb_build(built_copy, *STRICT)
+    assert build.returncode == 0, build.log[-3000:]
+    uses_package = {p.name for p in (built_copy / "chapters").glob("*.md")
+                    if "evidence.chapter(" in p.read_text("utf-8")}
+    assert DATA_PAGES <= uses_package
+    assert _executed_since(built_copy, before) == uses_package
