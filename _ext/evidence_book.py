@@ -135,20 +135,20 @@ def _page_assets(app: Sphinx, pagename: str, templatename: str, context: dict, d
     if f'class="{CHART_CLASS}"' in context.get("body", ""):
         for script in (*VENDOR_SCRIPTS, "evidence-charts.js"):
             app.add_js_file(f"{ROOT_STATIC}/{script}", loading_method="defer")
-    _drop_duplicate_scripts(context)
+    _drop_thebe(context)
 
 
-def _drop_duplicate_scripts(context: dict) -> None:
-    """Sphinx 7 + sphinx-thebe add thebe's inline config twice, a console SyntaxError."""
-    seen, kept = set(), []
-    for script in context.get("script_files", []):
-        key = (str(script), getattr(script, "attributes", {}).get("body", ""))
-        if key in seen:
-            continue
-        seen.add(key)
-        kept.append(script)
-    if "script_files" in context:
-        context["script_files"][:] = kept
+def _drop_thebe(context: dict) -> None:
+    """sphinx-thebe is loaded by Jupyter Book even with `launch_buttons.thebe: false`. On
+    Sphinx 7 it adds its inline config twice (a console SyntaxError) and names a CDN URL; the
+    book has no live code, so its scripts and styles are dropped from every page."""
+    def keep(asset) -> bool:
+        name = str(getattr(asset, "filename", None) or "")
+        body = str(getattr(asset, "attributes", {}).get("body", ""))
+        return "thebe" not in name.lower() and "THEBE" not in body
+    for key in ("script_files", "css_files"):
+        if key in context:
+            context[key][:] = [asset for asset in context[key] if keep(asset)]
 
 
 def _copy_assets(app: Sphinx, exception) -> None:
@@ -208,6 +208,6 @@ def setup(app: Sphinx) -> dict:
     app.connect("env-get-outdated", _outdated_by_data)
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)
-    app.connect("html-page-context", _page_assets, priority=900)  # after thebe adds its scripts
+    app.connect("html-page-context", _page_assets, priority=900)  # after the others add theirs
     app.connect("build-finished", _copy_assets)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -39,7 +39,9 @@ def stable_id(*parts: str) -> str:
 
 def script_json(payload) -> str:
     """JSON that is safe inside <script type="application/json"> (no '</script>' breakout)."""
-    dumped = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    # allow_nan=False: NaN is not JSON, and a chart spec holding one fails in the browser
+    dumped = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                        allow_nan=False)
     return dumped.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
 
 

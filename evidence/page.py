@@ -138,7 +138,7 @@ class Page:
         })
         description = (f"Bar chart of patients treated per report ({self.scope.describe()}); "
                        f"{len(rows)} reports, coloured by target.")
-        chart = charts.patients_by_report(rows, list(self.ev.vocab("targets")["code"]))
+        chart = charts.patients_by_report(_plain(rows), list(self.ev.vocab("targets")["code"]))
         return charts.render(chart, f"patients-{self.scope.disease or 'all'}", description)
 
     def crs_icans_chart(self) -> h.Fragment:
@@ -186,7 +186,7 @@ def _followup(row) -> str:
 
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     """Nullable pandas dtypes as plain objects/floats, which altair serialises to JSON."""
-    return frame.astype(object).where(frame.notna(), None)
+    return frame.astype(object).map(lambda value: None if pd.isna(value) else value)
 
 
 def chapter(disease: str | None = None, *, tables: tuple[str, ...] | None = None,
