@@ -47,6 +47,12 @@ def page_figures(tables: dict[str, pd.DataFrame]) -> dict[str, int]:
             n_case_reports=int((counted_reports(studies)["design"] == "case-report").sum()),
             n_peer_reviewed=int(studies["source_type"].isin(["peer-reviewed", "letter"]).sum()),
         )
+    screening = tables.get("screening")
+    if screening is not None:
+        figures.update(
+            n_records=int(len(screening)),
+            n_included=int((screening["decision"] == "included").sum()),
+        )
     trials = tables.get("trials")
     if trials is not None:
         figures.update(

@@ -149,3 +149,9 @@ evidence.chapter("MS")  # a plain code block is not executed
 """
     assert evidence_book.page_scopes(source) == [
         Scope(disease="MG"), Scope(tables=("trials", "trial-diseases"))]
+
+
+def test_page_figures_count_screening_decisions():
+    screening = pd.DataFrame({"decision": ["included", "excluded", "excluded"]})
+    figures = summary.page_figures({"screening": screening})
+    assert figures["n_records"] == 3 and figures["n_included"] == 1
