@@ -12,10 +12,13 @@ Loaded by `_config.yml` (sphinx.local_extensions), so plain `jb build .` gets al
 3. Chart libraries (vendored in `_vendor/vega/`) are copied into the site and added only to
    pages that contain a chart; nothing is loaded from a CDN.
 4. Every page shows the version (CITATION.cff) and the evidence cut-off (data package).
+5. Invalid data stops the build with the validator's messages, before any page is written;
+   a check whose inputs have not changed since it last passed is skipped.
 """
 from __future__ import annotations
 
 import ast
+import hashlib
 import os
 import re
 import shutil
@@ -25,6 +28,7 @@ from pathlib import Path
 
 import yaml
 from sphinx.application import Sphinx
+from sphinx.errors import SphinxError
 from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
@@ -53,6 +57,48 @@ def _bind_book(app: Sphinx, config) -> None:
     for name in [m for m in sys.modules if m == "evidence" or m.startswith("evidence.")]:
         del sys.modules[name]  # a previous build in this process may have imported another copy
     _set_banner(app, config)
+    _refuse_invalid_data(app)
+
+
+# -- 5. no page from invalid data -----------------------------------------------------------
+class InvalidEvidence(SphinxError):
+    category = "Invalid evidence data (fix it, then build again; `python -m evidence validate`)"
+
+
+VALIDATED_STAMP = "evidence-validated.sha256"
+
+
+def _validation_inputs(srcdir: Path) -> str:
+    """Digest of everything the validator reads, and of the validator itself."""
+    h = hashlib.sha256()
+    files = [*sorted((srcdir / "data").rglob("*.csv")), srcdir / "data" / "datapackage.json",
+             srcdir / "refs.bib", *sorted((srcdir / "evidence" / "validate").glob("*.py")),
+             srcdir / "evidence" / "csvfile.py"]
+    for path in files:
+        h.update(path.relative_to(srcdir).as_posix().encode() + b"\0")
+        h.update(path.read_bytes() if path.exists() else b"<missing>")
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def _refuse_invalid_data(app: Sphinx) -> None:
+    srcdir = Path(app.srcdir)
+    stamp = Path(app.doctreedir) / VALIDATED_STAMP
+    inputs = _validation_inputs(srcdir)
+    if stamp.exists() and stamp.read_text(encoding="utf-8").strip() == inputs:
+        logger.info("evidence: data unchanged since its last successful check")
+        return
+    from evidence.validate import validate
+
+    problems = validate(srcdir)
+    if problems:
+        stamp.unlink(missing_ok=True)
+        shown = "\n".join(str(p) for p in problems[:200])
+        more = f"\n... and {len(problems) - 200} more" if len(problems) > 200 else ""
+        raise InvalidEvidence(f"{len(problems)} problem(s); no page was written.\n{shown}{more}")
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(inputs + "\n", encoding="utf-8")
+    logger.info("evidence: data package and refs.bib are valid")
 
 
 # -- 2. data-aware re-execution -------------------------------------------------------------

@@ -11,8 +11,19 @@ them to a page, counting patients, rendering tables and charts) lives once in th
 - `tables`   — escaped, stable-id HTML evidence tables
 - `charts`   — altair charts with one colour-blind-safe palette, rendered offline
 - `page`     — the object a chapter works with: `evidence.chapter("MG")`
-- `validate` — the data checks behind `python -m evidence validate`
+- `validate` — the data checks behind `python -m evidence validate` (and the build's gate)
+- `csvfile`, `formatting` — reading the CSVs by line; `python -m evidence format`
+- `cli`      — `python -m evidence validate|format|bench`
+- `bench`    — benchmarks that print figures
 """
-from .page import chapter
+
+
+def chapter(*args, **kwargs):
+    """`evidence.chapter("MG")`: see `evidence.page.chapter`. Imported on first use, so the
+    command line (validate, format) starts without loading pandas and altair."""
+    from .page import chapter as make
+
+    return make(*args, **kwargs)
+
 
 __all__ = ["chapter"]

@@ -55,6 +55,8 @@ def test_no_change_rebuild_executes_nothing(built_copy):
     build = jb_build(built_copy, *STRICT)
     assert build.returncode == 0, build.log[-3000:]
     assert _executed_since(built_copy, before) == set()
+    # the data gate does not check unchanged data again
+    assert "evidence: data unchanged since its last successful check" in build.log
 
 
 def test_row_edit_reruns_only_the_pages_that_show_it_plain_jb_build(built_copy):
@@ -63,6 +65,7 @@ def test_row_edit_reruns_only_the_pages_that_show_it_plain_jb_build(built_copy):
 
     build = jb_build(built_copy)  # plain `jb build .`, no cache deleted
     assert build.returncode == 0, build.log[-3000:]
+    assert "evidence: data package and refs.bib are valid" in build.log, "changed data is checked"
 
     executed = _executed_since(built_copy, before)
     assert "mg.md" in executed
@@ -89,3 +92,25 @@ def test_package_code_edit_reruns_every_page_that_uses_it(built_copy):
                     if "evidence.chapter(" in p.read_text("utf-8")}
     assert DATA_PAGES <= uses_package
     assert _executed_since(built_copy, before) == uses_package
+
+
+def test_markup_like_text_is_shown_as_text(built_copy):
+    """Allowed text that looks like markup reaches the reader as text: escaped in the table
+    cell, and intact (with `<` escaped inside the script element) in the chart's data."""
+    import html
+    import json
+    import re
+
+    text = 'p<0.05 & n>3 "quoted" it\'s a<b'
+    _edit_studies(built_copy, "MG", "product", text)
+    build = jb_build(built_copy, *STRICT)
+    assert build.returncode == 0, build.log[-3000:]
+    page = (built_copy / "_build" / "html" / "chapters" / "mg.html").read_text("utf-8")
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", page, re.S)
+    assert any(html.unescape(cell) == text and "&lt;" in cell and "&amp;" in cell
+               for cell in cells), "the table cell holds the escaped text"
+    specs = re.findall(r'<script type="application/json"[^>]*>(.*?)</script>', page, re.S)
+    assert specs and all("<" not in spec for spec in specs), "no raw < inside a script element"
+    values = [row.get("product") for spec in specs
+              for dataset in json.loads(spec).get("datasets", {}).values() for row in dataset]
+    assert text in values, "the chart tooltip data holds the text unchanged"

@@ -1,0 +1,87 @@
+"""The one command line of the project: `python -m evidence <command>`.
+
+    validate   check the data package and refs.bib; print every problem as
+               file:line: column: message (exit 1 if any); writes nothing
+    format     rewrite the tables in canonical form (--check: only list what would change)
+    bench      time the validator on synthetic data (10,000 studies and references)
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from .paths import BookNotFound, book_root
+
+
+def _root(args) -> Path:
+    return Path(args.root).resolve() if args.root else book_root()
+
+
+def cmd_validate(args) -> int:
+    from .validate import validate
+
+    root = _root(args)
+    started = time.perf_counter()
+    problems = validate(root)
+    for problem in problems:
+        print(problem)
+    seconds = time.perf_counter() - started
+    if problems:
+        files = len({p.file for p in problems})
+        print(f"{len(problems)} problem(s) in {files} file(s); nothing was changed.",
+              file=sys.stderr)
+        return 1
+    print(f"ok: data package and refs.bib are valid ({seconds:.2f} s)", file=sys.stderr)
+    return 0
+
+
+def cmd_format(args) -> int:
+    from .formatting import format_package
+
+    outcomes = format_package(_root(args), check=args.check)
+    refused = [o for o in outcomes if o.refused]
+    changed = [o for o in outcomes if o.changed]
+    for outcome in refused:
+        print(f"{outcome.file}: not formatted: {outcome.refused}", file=sys.stderr)
+    for outcome in changed:
+        print(f"{outcome.file}: {'would be reformatted' if args.check else 'reformatted'}")
+    if refused or (args.check and changed):
+        if args.check and changed:
+            print("run `python -m evidence format` to fix the layout", file=sys.stderr)
+        return 1
+    if not changed:
+        print(f"ok: {len(outcomes)} tables already in canonical form", file=sys.stderr)
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from .bench import run
+
+    return run(args)
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="python -m evidence", description=__doc__,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+    top.add_argument("--root", help="book folder (default: found from the working directory)")
+    sub = top.add_subparsers(dest="command", required=True, metavar="command")
+    sub.add_parser("validate", help="check the data and refs.bib").set_defaults(run=cmd_validate)
+    fmt = sub.add_parser("format", help="rewrite the tables in canonical form")
+    fmt.add_argument("--check", action="store_true", help="only list files that would change")
+    fmt.set_defaults(run=cmd_format)
+    bench = sub.add_parser("bench", help="benchmarks (prints figures)")
+    bench.add_argument("--rows", type=int, nargs="+", default=[1000, 10000],
+                       help="study rows (and references) to validate (default: 1000 10000)")
+    bench.set_defaults(run=cmd_bench)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except BookNotFound as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
