@@ -5,13 +5,24 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: build test serve clean lock
+.PHONY: build test install validate format bench serve clean lock
 
 build: $(STAMP)  ## strict build of the site into _build/html
 	$(BIN)/jb build -W -n --keep-going .
 
 test: $(STAMP)   ## the whole test suite (real builds, validator, headless Chromium)
 	$(BIN)/python -m pytest
+
+install: $(STAMP) ## create .venv with the pinned requirements (the other targets do it when needed)
+
+validate: $(STAMP) ## check data/ and refs.bib: every problem as file:line: column: message
+	$(BIN)/python -m evidence validate
+
+format: $(STAMP)  ## rewrite the evidence tables in canonical form (one line per row in diffs)
+	$(BIN)/python -m evidence format
+
+bench: $(STAMP)   ## benchmarks; prints the figures
+	$(BIN)/python -m evidence bench
 
 serve:           ## view the built site at http://127.0.0.1:8000
 	$(PYTHON) -m http.server --directory _build/html --bind 127.0.0.1 8000

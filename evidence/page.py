@@ -165,6 +165,14 @@ class Page:
         chart = charts.trials_by_phase(_plain(rows), statuses)
         return charts.render(chart, f"trials-{self.scope.disease or 'all'}", description)
 
+    # -- documentation ------------------------------------------------------------------------
+    def data_dictionary(self, group: str) -> h.Fragment:
+        """The columns of every evidence table ("tables") or the codes of every vocabulary
+        ("vocabularies"), from data/datapackage.json."""
+        from .dictionary import dictionary
+
+        return dictionary(self.ev, group)
+
     # -- helpers ------------------------------------------------------------------------------
     def _safety_rows(self) -> pd.DataFrame:
         safety = self.safety.merge(self.studies[["study_id", "bibkey", "source_url", "pub_date"]],

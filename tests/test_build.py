@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import html
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -17,7 +18,7 @@ from conftest import REPO, sphinx_warnings
 DISEASE_CHAPTERS = {"MS": "chapters/ms", "NMOSD": "chapters/nmosd", "MOGAD": "chapters/mogad",
                     "MG": "chapters/mg"}
 TOC_CHAPTERS = ["introduction", "methods", "ms", "nmosd", "mogad", "mg", "other-disorders",
-                "safety", "trial-landscape", "references"]
+                "safety", "trial-landscape", "data-dictionary", "references"]
 
 
 def test_strict_build_has_zero_warnings(built):
@@ -105,3 +106,26 @@ def test_vendored_chart_libraries_match_their_manifest(built):
         shipped = built.html / "_static" / "evidence" / f"{name}.min.js"
         assert hashlib.sha256(shipped.read_bytes()).hexdigest() == meta["sha256"], name
         assert (built.html / "_static" / "evidence" / f"{name}.LICENSE").exists()
+
+
+def test_data_dictionary_documents_every_table_column_and_code(built):
+    """Generated from datapackage.json: every resource, column and vocabulary code is on the
+    page, and every 'code from …' link lands on that vocabulary's section."""
+    import json
+
+    page = built.page("chapters/data-dictionary")
+    descriptor = json.loads((REPO / "data" / "datapackage.json").read_text("utf-8"))
+    ids = set(re.findall(r'id="([^"]+)"', page))
+    for resource in descriptor["resources"]:
+        assert f"data-{resource['name']}" in ids, resource["name"]
+        for field in resource["schema"]["fields"]:
+            shown = (f">{field['name']}</th>" if resource["name"].startswith("vocab-")  # a header
+                     else f"<code>{field['name']}</code>")                           # a row
+            assert shown in page, (resource["name"], field["name"])
+        if resource["name"].startswith("vocab-"):
+            with (REPO / "data" / resource["path"]).open(encoding="utf-8") as handle:
+                codes = [line.split(",")[0] for line in handle.read().splitlines()[1:]]
+            for code in codes:
+                assert f"<code>{html.escape(code)}</code>" in page, (resource["name"], code)
+    for target in re.findall(r'href="#(data-[^"]+)"', page):
+        assert target in ids, target
