@@ -127,6 +127,20 @@ class Page:
         caption = caption or "Reported adverse events by grade."
         return tables.render(rows, cols, f"safety-{self.scope.disease or 'all'}", caption)
 
+    def preclinical_table(self, caption: str | None = None) -> h.Fragment:
+        studies = self.table("preclinical").sort_values(["construct", "study_id"])
+        studies = studies.assign(label=self.report_labels(studies))
+        cols = [
+            tables.Column("Study", lambda r: h.link(r["label"], r["source_url"])),
+            tables.Column("Construct", lambda r: h.text(self.ev.label("constructs", r["construct"]))),
+            tables.Column("Target", lambda r: h.text(r["target"])),
+            tables.Column("Model", lambda r: h.text(r["model"])),
+            tables.Column("Species", lambda r: h.text(r["species"])),
+            tables.Column("Finding", lambda r: h.text(r["finding"])),
+        ]
+        caption = caption or "Animal and in-vitro studies, by construct."
+        return tables.render(studies, cols, "preclinical", caption)
+
     # -- charts -------------------------------------------------------------------------------
     def patients_chart(self) -> h.Fragment:
         studies = self.studies.assign(label=self.report_labels(self.studies))
