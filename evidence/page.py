@@ -141,6 +141,28 @@ class Page:
         caption = caption or "Animal and in-vitro studies, by construct."
         return tables.render(studies, cols, "preclinical", caption)
 
+    def screening_flow_table(self) -> h.Fragment:
+        """The PRISMA-style flow of records, counted from the screening log."""
+        flow = summary.screening_flow(self.table("screening"), self._tables.get("studies"))
+        label = self.ev.label
+        steps = [("Records found by the searches", flow["n_records"], 0),
+                 ("Duplicates removed", flow["n_duplicates"], 1),
+                 ("Records screened", flow["n_screened"], 0),
+                 ("Records excluded", flow["n_excluded"], 1)]
+        steps += [(label("exclusion_reasons", code), n, 2)
+                  for code, n in flow["excluded_by_reason"].items()]
+        steps += [("Records included", flow["n_included"], 0),
+                  ("Clinical reports (records)", flow["n_included_clinical"], 1),
+                  ("Preclinical studies (records)", flow["n_included_preclinical"], 1),
+                  ("Trial registry records", flow["n_included_trial_records"], 1),
+                  ("Background sources", flow["n_included_background"], 1)]
+        frame = pd.DataFrame(steps, columns=["step", "records", "level"])
+        cols = [tables.Column("Step", lambda r: f'<span class="flow-level-{int(r["level"])}">'
+                                                f'{h.text(r["step"])}</span>'),
+                tables.Column("Records", lambda r: h.text(r["records"]), numeric=True)]
+        return tables.render(frame, cols, "screening-flow",
+                             "Flow of records through the search (PRISMA-style), from data/screening.csv.")
+
     # -- charts -------------------------------------------------------------------------------
     def patients_chart(self) -> h.Fragment:
         studies = self.studies.assign(label=self.report_labels(self.studies))

@@ -49,10 +49,8 @@ def page_figures(tables: dict[str, pd.DataFrame]) -> dict[str, int]:
         )
     screening = tables.get("screening")
     if screening is not None:
-        figures.update(
-            n_records=int(len(screening)),
-            n_included=int((screening["decision"] == "included").sum()),
-        )
+        flow = screening_flow(screening, tables.get("studies"))
+        figures.update({k: v for k, v in flow.items() if isinstance(v, int)})
     trials = tables.get("trials")
     if trials is not None:
         figures.update(
@@ -61,3 +59,28 @@ def page_figures(tables: dict[str, pd.DataFrame]) -> dict[str, int]:
                 ["recruiting", "not-yet-recruiting", "enrolling-by-invitation"]).sum()),
         )
     return figures
+
+
+def screening_flow(screening: pd.DataFrame, studies: pd.DataFrame | None = None) -> dict:
+    """PRISMA-style counts from the screening log: records found, duplicates removed,
+    records screened, exclusions by reason code, and what the included records became."""
+    excluded = screening[screening["decision"] == "excluded"]
+    included = screening[screening["decision"] == "included"]
+    duplicates = int((excluded["reason_code"] == "duplicate").sum())
+    clinical = set(studies["study_id"]) if studies is not None else set()
+    became = included["study_id"].dropna()
+    return {
+        "n_records": int(len(screening)),
+        "n_duplicates": duplicates,
+        "n_screened": int(len(screening)) - duplicates,
+        "n_excluded": int(len(excluded)) - duplicates,
+        "excluded_by_reason": {code: int(n) for code, n in excluded.loc[
+            excluded["reason_code"] != "duplicate", "reason_code"].value_counts().items()},
+        "n_included": int(len(included)),
+        "n_included_clinical": int(became.isin(clinical).sum()),
+        "n_included_preclinical": int((became.notna() & ~became.isin(clinical)).sum()),
+        "n_included_trial_records": int(included["registry_id"].notna().sum()),
+        "n_included_background": int((included["bibkey"].notna() & included["study_id"].isna()
+                                      & included["registry_id"].isna()).sum()),
+        "n_reports_from_search": int(became[became.isin(clinical)].nunique()),
+    }

@@ -129,3 +129,26 @@ def test_data_dictionary_documents_every_table_column_and_code(built):
                 assert f"<code>{html.escape(code)}</code>" in page, (resource["name"], code)
     for target in re.findall(r'href="#(data-[^"]+)"', page):
         assert target in ids, target
+
+
+def test_screening_flow_matches_a_plain_recount(built):
+    """The PRISMA-style flow on the Methods page, against a count of data/screening.csv made
+    here with the csv module."""
+    with (REPO / "data" / "screening.csv").open(encoding="utf-8", newline="") as handle:
+        records = list(csv.DictReader(handle))
+    excluded = [r for r in records if r["decision"] == "excluded"]
+    duplicates = sum(r["reason_code"] == "duplicate" for r in excluded)
+    expected = {
+        "Records found by the searches": len(records),
+        "Duplicates removed": duplicates,
+        "Records screened": len(records) - duplicates,
+        "Records excluded": len(excluded) - duplicates,
+        "Records included": sum(r["decision"] == "included" for r in records),
+        "Trial registry records": sum(r["decision"] == "included" and bool(r["registry_id"])
+                                      for r in records),
+    }
+    page = built.page("chapters/methods")
+    shown = {html.unescape(step): int(n) for step, n in re.findall(
+        r'<span class="flow-level-\d">([^<]+)</span></td><td class="num">(\d+)</td>', page)}
+    for step, count in expected.items():
+        assert shown.get(step) == count, (step, shown.get(step), count)

@@ -228,7 +228,8 @@ CASES = [
     Case("unknown entry type", append_text(BIB, "\n@webpage{Odd2025,\n  title = {Odd},\n  year = {2025},\n  url = {https://example.org/}\n}\n"),
          BIB, at(BIB, "Odd2025"), "-", "@webpage"),
     Case("malformed identifier", set_cell(SC, "mg-r001", "identifier", "pmid:forty"), SC, at(SC, "mg-r001"), "identifier", "not a well-formed pmid"),
-    Case("excluded without reason", append_row(SC, "mg-r001", record_id="zz-r001", decision="excluded", reason="", study_id=""), SC, at(SC, "zz-r001"), "reason", "needs a reason"),
+    Case("excluded without reason", append_row(SC, "mg-r001", record_id="zz-r001", decision="excluded", reason_code="", study_id=""), SC, at(SC, "zz-r001"), "reason_code", "needs a reason code"),
+    Case("unknown exclusion reason", append_row(SC, "mg-r001", record_id="zz-r003", decision="excluded", reason_code="boring", study_id=""), SC, at(SC, "zz-r003"), "reason_code", "not in data/vocab/exclusion_reasons.csv"),
     Case("included without a link", append_row(SC, "mg-r001", record_id="zz-r002", study_id=""), SC, at(SC, "zz-r002"), "study_id", "names what it became"),
     Case("cut-off in the future", future_cutoff, "data/datapackage.json", lambda root: 1, "evidence_cutoff", "in the future"),
 ]

@@ -159,12 +159,15 @@ def _screening(screening: Table, studies: dict, preclinical: set[str], problems:
                          "data/preclinical.csv)")
         links = [column for column in SCREENING_LINKS if v.get(column)]
         if v.get("decision") == "excluded":
-            if not v.get("reason"):
-                problems.add(screening.file, record.line, "reason",
-                             "an excluded record needs a reason")
+            if not v.get("reason_code"):
+                problems.add(screening.file, record.line, "reason_code",
+                             "an excluded record needs a reason code (vocab/exclusion_reasons.csv)")
             for column in links:
                 problems.add(screening.file, record.line, column,
                              f"an excluded record names a {column}")
+        if v.get("decision") == "included" and v.get("reason_code"):
+            problems.add(screening.file, record.line, "reason_code",
+                         "an included record has no exclusion reason")
         if v.get("decision") == "included" and not links:
             problems.add(screening.file, record.line, "study_id",
                          "an included record names what it became: a study_id, a registry_id "
