@@ -152,6 +152,21 @@ evidence.chapter("MS")  # a plain code block is not executed
 
 
 def test_page_figures_count_screening_decisions():
-    screening = pd.DataFrame({"decision": ["included", "excluded", "excluded"]})
-    figures = summary.page_figures({"screening": screening})
-    assert figures["n_records"] == 3 and figures["n_included"] == 1
+    na = pd.NA
+    screening = pd.DataFrame({
+        "decision": ["included", "included", "included", "excluded", "excluded", "excluded"],
+        "reason_code": [na, na, na, "duplicate", "review", "review"],
+        "study_id": ["a-2024-ms", "a-2024-ms", na, na, na, na],
+        "registry_id": [na, na, "NCT00000001", na, na, na],
+        "bibkey": [na, na, na, na, na, na],
+    })
+    studies = pd.DataFrame({"study_id": ["a-2024-ms"], "cohort_id": ["a"], "n_treated": [2],
+                            "pub_date": ["2024"], "design": ["case-series"],
+                            "source_type": ["peer-reviewed"]})
+    figures = summary.page_figures({"screening": screening, "studies": studies})
+    assert figures["n_records"] == 6 and figures["n_included"] == 3
+    assert figures["n_duplicates"] == 1 and figures["n_screened"] == 5 and figures["n_excluded"] == 2
+    assert figures["n_included_clinical"] == 2 and figures["n_reports_from_search"] == 1
+    assert figures["n_included_trial_records"] == 1 and figures["n_included_preclinical"] == 0
+    flow = summary.screening_flow(screening, studies)
+    assert flow["excluded_by_reason"] == {"review": 2}
