@@ -43,7 +43,9 @@ class CsvFile:
                 yield row.line, dict(zip(self.header, row.cells))
 
 
-def _decode(raw: bytes, problems: list[tuple[int, str]]) -> str:
+def decode_utf8(raw: bytes, problems: list[tuple[int, str]]) -> str:
+    """The text of `raw`; each line that is not valid UTF-8 is added to `problems` as
+    (line, message) and decoded with replacement characters, so checking can go on."""
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -62,7 +64,7 @@ def read_csv(path: Path) -> CsvFile:
     if raw.startswith(BOM):
         table.has_bom = True
         raw = raw[len(BOM):]
-    text = _decode(raw, table.read_problems)
+    text = decode_utf8(raw, table.read_problems)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     start = 1
     try:

@@ -7,21 +7,15 @@ what is wrong with invalid data, file by file and line by line.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
 
-from .paths import data_dir
+from .paths import data_dir, read_descriptor
 
-DESCRIPTOR = "datapackage.json"
 PANDAS_TYPES = {"integer": "Int64", "number": "Float64"}
-
-
-def read_descriptor(data: Path) -> dict:
-    return json.loads((data / DESCRIPTOR).read_text(encoding="utf-8"))
 
 
 def resource_by_name(descriptor: dict) -> dict[str, dict]:

@@ -44,14 +44,14 @@ def resource_table(resource: dict) -> h.Fragment:
     key = [key] if isinstance(key, str) else list(key)
     frame = pd.DataFrame([{
         "name": f["name"], "type": f["type"],
-        "required": "yes" if f.get("constraints", {}).get("required") else "",
+        "required": "yes" if f.get("constraints", {}).get("required") or f["name"] in key else "",
         "key": "primary key" if f["name"] in key else "",
         "description": f.get("description", ""), "allowed": _allowed(f, foreign),
     } for f in schema["fields"]])
     cols = [
         tables.Column("Column", lambda r: f"<code>{h.text(r['name'])}</code>"),
         tables.Column("Type", lambda r: h.text(r["type"])),
-        tables.Column("Required", lambda r: h.text(r["required"] or r["key"] and "yes")),
+        tables.Column("Required", lambda r: h.text(r["required"])),
         tables.Column("Meaning", lambda r: h.text(r["description"])
                       + (f" <em>({h.text(r['key'])})</em>" if r["key"] else "")),
         tables.Column("Allowed values", lambda r: r["allowed"]),

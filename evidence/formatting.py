@@ -9,13 +9,11 @@ header, is left alone and reported: formatting it could lose cells.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from .csvfile import canonical_bytes, read_csv, write_atomic
-
-DESCRIPTOR = Path("data") / "datapackage.json"
+from .paths import read_descriptor
 
 
 @dataclass
@@ -54,7 +52,7 @@ def canonical(root: Path, resource: dict) -> tuple[bytes | None, bytes, str | No
 
 def format_package(root: Path, check: bool = False) -> list[Outcome]:
     """Format every table (or, with `check`, only say which would change)."""
-    descriptor = json.loads((root / DESCRIPTOR).read_text(encoding="utf-8"))
+    descriptor = read_descriptor(root / "data")
     outcomes = []
     for resource in descriptor["resources"]:
         file = f"data/{resource['path']}"

@@ -7,10 +7,12 @@ the working directory (cells run in the chapter's folder).
 """
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 ENV_VAR = "EVIDENCE_BOOK_ROOT"
+DESCRIPTOR = "datapackage.json"  # in data/: the one description of the tables
 MARKERS = ("_config.yml", "data/datapackage.json")
 
 
@@ -39,6 +41,11 @@ def book_root(start: str | os.PathLike | None = None) -> Path:
 
 def data_dir(root: Path | None = None) -> Path:
     return (root or book_root()) / "data"
+
+
+def read_descriptor(data: Path) -> dict:
+    """The data package descriptor of a data folder (raises on a missing or invalid file)."""
+    return json.loads((data / DESCRIPTOR).read_text(encoding="utf-8"))
 
 
 def package_dir() -> Path:

@@ -52,6 +52,24 @@ def sphinx_warnings(log: str) -> list[str]:
     return [line for line in log.splitlines() if ": WARNING:" in line or ": ERROR:" in line]
 
 
+@pytest.fixture
+def data_copy(tmp_path) -> Path:
+    """A minimal book for the validator and the formatter: data/, refs.bib and _config.yml."""
+    root = tmp_path / "book"
+    root.mkdir()
+    shutil.copytree(REPO / "data", root / "data")
+    for name in ("refs.bib", "_config.yml"):
+        shutil.copy(REPO / name, root)
+    return root
+
+
+def run_evidence(root: Path, *args: str) -> subprocess.CompletedProcess:
+    """`python -m evidence <args>` in `root`, as a contributor runs it (package from the repo)."""
+    return subprocess.run([sys.executable, "-m", "evidence", *args], cwd=root, text=True,
+                          capture_output=True, timeout=120,
+                          env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory) -> Build:
     """The book, copied and built once with the README's strict flags."""

@@ -8,7 +8,6 @@ import json
 import html
 import re
 from collections import defaultdict
-from pathlib import Path
 
 import pytest
 import yaml

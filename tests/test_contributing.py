@@ -26,15 +26,13 @@ def fenced(text: str, language: str) -> list[str]:
     return re.findall(rf"^```{language}\n(.*?)^```", text, re.M | re.S)
 
 
-def test_contributing_example_passes_the_validator(tmp_path):
+def test_contributing_example_passes_the_validator(data_copy):
     """The example a newcomer copies is valid data, not an approximation of it."""
     guide = (REPO / "CONTRIBUTING.md").read_text(encoding="utf-8")
     bibtex, study, outcome, safety = fenced(guide, "bibtex") + fenced(guide, "csv")[:3]
-    root = tmp_path / "book"
-    root.mkdir()
-    shutil.copytree(REPO / "data", root / "data")
-    shutil.copy(REPO / "_config.yml", root)
-    (root / "refs.bib").write_text((REPO / "refs.bib").read_text("utf-8") + "\n" + bibtex, "utf-8")
+    root = data_copy
+    with (root / "refs.bib").open("a", encoding="utf-8") as handle:
+        handle.write("\n" + bibtex)
     for name, rows in (("studies", study), ("outcomes", outcome), ("safety", safety)):
         with (root / "data" / f"{name}.csv").open("a", encoding="utf-8") as handle:
             handle.write(rows)

@@ -6,29 +6,23 @@ import csv
 import io
 import json
 import random
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from conftest import run_evidence
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 def run_format(root: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "evidence", "format", *args], cwd=root,
-                          text=True, capture_output=True, timeout=120,
-                          env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
+    return run_evidence(root, "format", *args)
 
 
 @pytest.fixture
-def book(tmp_path) -> Path:
-    root = tmp_path / "book"
-    root.mkdir()
-    shutil.copytree(REPO / "data", root / "data")
-    shutil.copy(REPO / "_config.yml", root)
-    return root
+def book(data_copy) -> Path:
+    return data_copy
 
 
 def as_records(path: Path) -> list[dict]:

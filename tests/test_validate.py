@@ -10,29 +10,21 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
-import shutil
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import pytest
 
+from conftest import run_evidence
 from evidence.validate import validate
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-# -- a minimal copy of the book: what the validator reads ------------------------------------
 @pytest.fixture
-def book(tmp_path) -> Path:
-    root = tmp_path / "book"
-    root.mkdir()
-    shutil.copytree(REPO / "data", root / "data")
-    shutil.copy(REPO / "refs.bib", root)
-    shutil.copy(REPO / "_config.yml", root)
-    return root
+def book(data_copy) -> Path:
+    return data_copy
 
 
 def rows(root: Path, file: str) -> tuple[list[str], list[dict]]:
@@ -282,14 +274,8 @@ def tree_digest(root: Path) -> dict[str, str]:
             for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def run_cli(root: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "evidence", *args], cwd=root, text=True,
-                          capture_output=True, timeout=120,
-                          env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
-
-
 def test_cli_accepts_the_shipped_data():
-    done = run_cli(REPO, "validate")
+    done = run_evidence(REPO, "validate")
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout == ""
 
@@ -299,7 +285,7 @@ def test_cli_prints_every_problem_once_and_changes_nothing(book: Path):
     set_cell(SA, SAFETY, "grade", "severe")(book)
     bib_entry("x", "journal = {J},\n  year = {2025}")(book)
     before = tree_digest(book)
-    done = run_cli(book, "validate")
+    done = run_evidence(book, "validate")
     assert done.returncode == 1
     lines = done.stdout.splitlines()
     assert lines == sorted(set(lines)), "one line per problem, sorted, no repeats"

@@ -11,6 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from ..csvfile import canonical_bytes
 from ..paths import book_root
 from ..validate import validate
 
@@ -19,10 +20,7 @@ TARGET_ROWS = 10_000
 
 
 def _write(path: Path, header: list[str], rows) -> None:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
+    path.write_bytes(canonical_bytes(header, rows))
 
 
 def _header(source: Path) -> list[str]:

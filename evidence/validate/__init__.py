@@ -18,12 +18,13 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from .. import paths
 from . import plausibility
 from .problems import Problem, Problems
 from .references import check_bibliography
 from .schema import Table, check_foreign_keys, check_keys, load_table
 
-DESCRIPTOR = "data/datapackage.json"
+DESCRIPTOR = f"data/{paths.DESCRIPTOR}"  # as named in problems
 BIBKEY_TABLES = ("studies", "preclinical", "screening")
 # Above this size refs.bib is checked in a second process while the tables are checked here:
 # pybtex dominates the time on large bibliographies, and the machine has two cores. Small
@@ -34,9 +35,8 @@ __all__ = ["Problem", "validate", "load_tables"]
 
 
 def load_tables(root: Path, problems: Problems) -> tuple[dict | None, dict[str, Table]]:
-    path = root / DESCRIPTOR
     try:
-        descriptor = json.loads(path.read_text(encoding="utf-8"))
+        descriptor = paths.read_descriptor(root / "data")
     except FileNotFoundError:
         problems.add(DESCRIPTOR, 1, "-", "file missing")
         return None, {}

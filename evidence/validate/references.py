@@ -14,6 +14,7 @@ from pathlib import Path
 from pybtex.database import BibliographyData, parse_string
 from pybtex.scanner import PybtexSyntaxError
 
+from ..csvfile import decode_utf8
 from .identifiers import DOI, PMID, URL
 from .problems import Problems
 from .text import ACTIVE
@@ -121,16 +122,10 @@ def check_bibliography(root: Path, problems: Problems) -> Bibliography:
     if not path.exists():
         problems.add(FILE, 1, "-", "file missing")
         return bib
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        for number, line in enumerate(raw.split(b"\n"), start=1):
-            try:
-                line.decode("utf-8")
-            except UnicodeDecodeError:
-                problems.add(FILE, number, "-", "not valid UTF-8; save the file as UTF-8")
-        text = raw.decode("utf-8", errors="replace")
+    bad_lines: list[tuple[int, str]] = []
+    text = decode_utf8(path.read_bytes(), bad_lines)
+    for number, message in bad_lines:
+        problems.add(FILE, number, "-", message)
     heads = []
     first_seen: dict[str, int] = {}
     for match in HEAD.finditer(text):
