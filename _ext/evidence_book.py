@@ -11,7 +11,7 @@ Loaded by `_config.yml` (sphinx.local_extensions), so plain `jb build .` gets al
    pages whose digest changed (file mtimes say nothing about data edits).
 3. Chart libraries (vendored in `_vendor/vega/`) are copied into the site and added only to
    pages that contain a chart; nothing is loaded from a CDN.
-4. Every page shows the version (CITATION.cff) and the evidence cut-off (data package).
+4. (Version, citation, dates and downloads: see evidence_release.py.)
 5. Invalid data stops the build with the validator's messages, before any page is written;
    a check whose inputs have not changed since it last passed is skipped.
 """
@@ -22,11 +22,9 @@ import hashlib
 import os
 import re
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
-import yaml
 from sphinx.application import Sphinx
 from sphinx.errors import SphinxError
 from sphinx.util import logging
@@ -56,7 +54,6 @@ def _bind_book(app: Sphinx, config) -> None:
     os.environ["PYTHONPATH"] = os.pathsep.join([srcdir, *paths])
     for name in [m for m in sys.modules if m == "evidence" or m.startswith("evidence.")]:
         del sys.modules[name]  # a previous build in this process may have imported another copy
-    _set_banner(app, config)
     _refuse_invalid_data(app)
 
 
@@ -124,8 +121,8 @@ def page_scopes(source: str):
     return scopes
 
 
-def _evidence(app: Sphinx):
-    """The data, loaded once per build."""
+def loaded_evidence(app: Sphinx):
+    """The data, loaded once per build (evidence_release reads it too)."""
     if getattr(app, "_evidence_data", None) is None:
         from evidence.data import load
 
@@ -136,7 +133,7 @@ def _evidence(app: Sphinx):
 def _digest(app: Sphinx, scopes) -> str:
     from evidence.scope import digest
 
-    return "+".join(digest(scope, _evidence(app))[:16] for scope in scopes)
+    return "+".join(digest(scope, loaded_evidence(app))[:16] for scope in scopes)
 
 
 def _inject_digest(app: Sphinx, docname: str, source: list[str]) -> None:
@@ -206,46 +203,6 @@ def _copy_assets(app: Sphinx, exception) -> None:
     for path in [*sorted(vendor.glob("*.min.js")), *sorted(vendor.glob("*.LICENSE")),
                  vendor / "manifest.json", *sorted(ASSETS.iterdir())]:
         shutil.copyfile(path, target / path.name)
-
-
-# -- 4. version and cut-off on every page ---------------------------------------------------
-def book_version(srcdir: Path) -> dict:
-    """Version and release date from CITATION.cff, their single source. Only a build of the
-    commit tagged `v<version>` shows the bare version; any other build says it is between
-    releases (`0.1.0+dev.<commit>`), so no page claims a release it is not."""
-    cff = yaml.safe_load((srcdir / "CITATION.cff").read_text(encoding="utf-8"))
-    version = str(cff["version"])
-
-    def git(*args: str) -> str | None:
-        try:
-            done = subprocess.run(["git", *args], cwd=srcdir, text=True, capture_output=True,
-                                  timeout=10)
-        except (OSError, subprocess.SubprocessError):
-            return None
-        return done.stdout.strip() if done.returncode == 0 else None
-
-    sha = git("rev-parse", "--short", "HEAD") if (srcdir / ".git").exists() else None
-    tags = (git("tag", "--points-at", "HEAD") or "").split() if sha else []
-    if f"v{version}" in tags:
-        shown = version
-    else:
-        shown = f"{version}+dev" + (f".{sha}" if sha else "")
-    return {"version": version, "shown": shown, "released": str(cff.get("date-released", "")),
-            "commit": sha or ""}
-
-
-def _set_banner(app: Sphinx, config) -> None:
-    import json
-
-    srcdir = Path(app.srcdir)
-    info = book_version(srcdir)
-    cutoff = json.loads((srcdir / "data" / "datapackage.json").read_text("utf-8"))["evidence_cutoff"]
-    banner = (f'<span class="evidence-version">Version <strong>{info["shown"]}</strong></span>'
-              f' · <span class="evidence-cutoff">Evidence up to <time datetime="{cutoff}">{cutoff}</time></span>'
-              f' · <span>Not medical advice</span>')
-    config.html_theme_options = {**(config.html_theme_options or {}), "announcement": banner}
-    config.html_context = {**(config.html_context or {}), "evidence_version": info,
-                           "evidence_cutoff": cutoff}
 
 
 def setup(app: Sphinx) -> dict:

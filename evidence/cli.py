@@ -3,6 +3,9 @@
     validate   check the data package and refs.bib; print every problem as
                file:line: column: message (exit 1 if any); writes nothing
     format     rewrite the tables in canonical form (--check: only list what would change)
+    release    cut release X.Y.Z: snapshot of the evidence, CITATION.cff, .zenodo.json and
+               CHANGELOG.md (refuses invalid data or a version that is not newer)
+    export     write the downloads (tables as CSV, the data package as zip, JSON, refs.bib)
     bench      time the validator on synthetic data (10,000 studies and references)
 """
 from __future__ import annotations
@@ -56,6 +59,40 @@ def cmd_format(args) -> int:
     return 0
 
 
+def cmd_release(args) -> int:
+    from .release import ReleaseRefused, plan, release
+
+    root = _root(args)
+    try:
+        if args.dry_run:
+            files = plan(root, args.version, args.date, args.version_doi)
+        else:
+            files = release(root, args.version, args.date, args.version_doi)
+    except (ReleaseRefused, ValueError) as err:
+        print(f"release refused: {err}", file=sys.stderr)
+        return 1
+    verb = "would write" if args.dry_run else "wrote"
+    for path in files:
+        print(f"{verb} {path.relative_to(root)}")
+    if not args.dry_run:
+        print(f"\nnext: review the diff, then\n  git add -A && git commit -m 'Release "
+              f"{args.version}'\n  git tag v{args.version} && git push origin main v{args.version}\n"
+              "the release workflow builds the site and attaches the downloads.", file=sys.stderr)
+    return 0
+
+
+def cmd_export(args) -> int:
+    from . import citation, export
+
+    root = _root(args)
+    files = export.downloads(root, citation.load(root))
+    out = Path(args.out).resolve()
+    export.write(files, out)
+    for item in files:
+        print(f"{out / item.name}  {item.size:,} bytes")
+    return 0
+
+
 def cmd_bench(args) -> int:
     from .bench import run
 
@@ -71,6 +108,15 @@ def parser() -> argparse.ArgumentParser:
     fmt = sub.add_parser("format", help="rewrite the tables in canonical form")
     fmt.add_argument("--check", action="store_true", help="only list files that would change")
     fmt.set_defaults(run=cmd_format)
+    rel = sub.add_parser("release", help="cut a release (snapshot, CITATION.cff, changelog)")
+    rel.add_argument("version", help="the new version, MAJOR.MINOR.PATCH")
+    rel.add_argument("--date", help="release date (default: today)")
+    rel.add_argument("--version-doi", help="a DOI reserved on Zenodo for this version")
+    rel.add_argument("--dry-run", action="store_true", help="check and list, write nothing")
+    rel.set_defaults(run=cmd_release)
+    exp = sub.add_parser("export", help="write the downloads into a folder")
+    exp.add_argument("--out", default="dist", help="target folder (default: dist)")
+    exp.set_defaults(run=cmd_export)
     bench = sub.add_parser("bench", help="benchmarks (prints figures)")
     bench.add_argument("--rows", type=int, nargs="+", default=[1000, 10000],
                        help="study rows (and references) to validate (default: 1000 10000)")

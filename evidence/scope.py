@@ -92,4 +92,12 @@ def digest(scope: Scope, ev: Evidence | None = None, root: Path | None = None) -
     if keys:
         h.update(bibmod.entry_fingerprint(bibmod.load(ev.root), keys).encode())
     h.update(_package_code())
+    h.update(_release_snapshots(ev.root))  # What's new compares the data with them
     return h.hexdigest()
+
+
+def _release_snapshots(root: Path | None) -> bytes:
+    if root is None:
+        return b""
+    return b"".join(p.name.encode() + b"\0" + p.read_bytes()
+                    for p in sorted((root / "releases").glob("*.json")))

@@ -18,7 +18,7 @@ GRADE_WITHIN = {
     "1": ["any"], "2": ["any", ">=2"], ">=2": ["any"], "3": ["any", ">=2", ">=3"],
     ">=3": ["any", ">=2"], "4": ["any", ">=2", ">=3"], "5": ["any", ">=2", ">=3"],
 }
-DATE_COLUMNS = {"checked_on", "searched_on", "status_as_of"}
+DATE_COLUMNS = {"checked_on", "searched_on", "status_as_of", "corrected_on"}
 IN_AGREEMENT = ("disease", "target")  # reports of one cohort describe the same patients
 SCREENING_LINKS = ("study_id", "registry_id", "bibkey")  # what an included record became
 
@@ -174,6 +174,30 @@ def _screening(screening: Table, studies: dict, preclinical: set[str], problems:
                          "(trial record) or a bibkey (background source)")
 
 
+def _errata(errata: Table, tables: dict[str, Table], problems: Problems) -> None:
+    """An erratum names a row that exists and a column of its table (a correction of a row
+    that was later removed is a removal, not an erratum)."""
+    correctable = {name: table for name, table in tables.items()
+                   if name not in ("errata", "screening") and not name.startswith("vocab-")}
+    for record in errata.records:
+        name, key, column = (record.value.get(c) for c in ("table", "record_id", "field"))
+        table = correctable.get(name)
+        if table is None:
+            problems.add(errata.file, record.line, "table",
+                         f'"{name}" is not an evidence table ({", ".join(sorted(correctable))})')
+            continue
+        primary = table.resource["schema"]["primaryKey"]
+        primary = [primary] if isinstance(primary, str) else list(primary)
+        keys = {"|".join(r.raw[k] for k in primary) for r in table.records}
+        if key not in keys:
+            problems.add(errata.file, record.line, "record_id",
+                         f'no row "{key}" in {table.file} (key: {"|".join(primary)})')
+        columns = [f["name"] for f in table.fields]
+        if column not in columns:
+            problems.add(errata.file, record.line, "field",
+                         f'{table.file} has no column "{column}"')
+
+
 def check(tables: dict[str, Table], today: dt.date, problems: Problems) -> None:
     for table in tables.values():
         _future_dates(table, today, problems)
@@ -190,3 +214,5 @@ def check(tables: dict[str, Table], today: dt.date, problems: Problems) -> None:
         preclinical = {r.raw["study_id"] for r in tables["preclinical"].records} \
             if "preclinical" in tables else set()
         _screening(tables["screening"], studies, preclinical, problems)
+    if "errata" in tables:
+        _errata(tables["errata"], tables, problems)
