@@ -89,9 +89,9 @@ def _configure(app: Sphinx, config) -> None:
 
 
 # -- 2. per page ----------------------------------------------------------------------------
-def page_updated(app: Sphinx, docname: str) -> str:
-    """The newest date on which the evidence this page shows was checked; the release date
-    for a page that shows no data."""
+def page_updated(app: Sphinx, docname: str) -> tuple[str, bool]:
+    """(date, from data): the newest date on which the evidence this page shows was checked,
+    or the release date for a page that shows no data."""
     from evidence.scope import select
     from evidence_book import loaded_evidence
 
@@ -103,7 +103,7 @@ def page_updated(app: Sphinx, docname: str) -> str:
             for column in DATE_COLUMNS:
                 if column in frame and frame[column].notna().any():
                     dates.append(str(frame[column].dropna().astype(str).max()))
-    return max(dates) if dates else cite.released
+    return (max(dates), True) if dates else (cite.released, False)
 
 
 def _page(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
@@ -113,7 +113,7 @@ def _page(app: Sphinx, pagename: str, templatename: str, context: dict, doctree)
         return  # genindex, search
     cite = _state(app).cite
     title = app.env.titles[pagename].astext() if pagename in app.env.titles else cite.title
-    updated = page_updated(app, pagename)
+    updated, from_data = page_updated(app, pagename)
     chapter = citation.Chapter(title, pagename + app.builder.out_suffix, updated) \
         if pagename != app.config.root_doc else None
     tags = citation.meta_tags(cite, chapter)
@@ -126,9 +126,9 @@ def _page(app: Sphinx, pagename: str, templatename: str, context: dict, doctree)
     body = context.get("body", "")
     stamp = (f'<p class="evidence-updated">Last updated <time datetime="{updated}">{updated}'
              f'</time> <span class="evidence-updated-why">('
-             + ("newest date on which the evidence shown here was checked" if
-                getattr(app.env, "evidence_pages", {}).get(pagename) else
-                "release date; this page shows no evidence table") + ")</span></p>")
+             + ("newest date on which the evidence shown here was checked" if from_data
+                else "release date of this version; the page shows no dated evidence")
+             + ")</span></p>")
     head_end = body.find("</h1>")
     if head_end >= 0:
         body = body[:head_end + 5] + stamp + body[head_end + 5:]

@@ -5,6 +5,8 @@
     format     rewrite the tables in canonical form (--check: only list what would change)
     release    cut release X.Y.Z: snapshot of the evidence, CITATION.cff, .zenodo.json and
                CHANGELOG.md (refuses invalid data or a version that is not newer)
+    assemble   lay out the published site: newest release at the root, every release under
+               v<version>/, the development build under dev/, a versions.json in each
     export     write the downloads (tables as CSV, the data package as zip, JSON, refs.bib)
     bench      time the validator on synthetic data (10,000 studies and references)
 """
@@ -93,6 +95,27 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_assemble(args) -> int:
+    from .site import AssembleError, assemble
+
+    releases = {}
+    for item in args.release:
+        version, sep, folder = item.partition("=")
+        if not sep:
+            print(f"error: --release {item!r}: expected VERSION=DIR", file=sys.stderr)
+            return 2
+        releases[version] = Path(folder).resolve()
+    try:
+        done = assemble(Path(args.out).resolve(), releases,
+                        Path(args.dev).resolve() if args.dev else None)
+    except AssembleError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    for entry in done["versions"]:
+        print(f"{entry['path']:<12} {entry['label']}")
+    return 0
+
+
 def cmd_bench(args) -> int:
     from .bench import run
 
@@ -117,6 +140,12 @@ def parser() -> argparse.ArgumentParser:
     exp = sub.add_parser("export", help="write the downloads into a folder")
     exp.add_argument("--out", default="dist", help="target folder (default: dist)")
     exp.set_defaults(run=cmd_export)
+    asm = sub.add_parser("assemble", help="lay out the published site with archived versions")
+    asm.add_argument("--out", required=True, help="empty folder for the site")
+    asm.add_argument("--dev", help="the build of main (shown under dev/)")
+    asm.add_argument("--release", action="append", default=[], metavar="VERSION=DIR",
+                     help="a release's built HTML (repeat for each release)")
+    asm.set_defaults(run=cmd_assemble)
     bench = sub.add_parser("bench", help="benchmarks (prints figures)")
     bench.add_argument("--rows", type=int, nargs="+", default=[1000, 10000],
                        help="study rows (and references) to validate (default: 1000 10000)")

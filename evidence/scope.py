@@ -20,7 +20,9 @@ from .data import Evidence, load
 from .paths import package_dir
 
 EVIDENCE_TABLES = ("studies", "outcomes", "safety", "trials", "trial-diseases",
-                   "preclinical", "screening")
+                   "preclinical", "screening", "errata")
+# what a disease page (`evidence.chapter("MG")`) shows: its reports and trials
+DISEASE_TABLES = ("studies", "outcomes", "safety", "trials", "trial-diseases")
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,9 @@ class Scope:
 
     @property
     def table_names(self) -> tuple[str, ...]:
-        return self.tables if self.tables is not None else EVIDENCE_TABLES
+        if self.tables is not None:
+            return self.tables
+        return DISEASE_TABLES if self.disease else EVIDENCE_TABLES
 
     def describe(self) -> str:
         parts = [f"disease={self.disease}"] if self.disease else []

@@ -16,6 +16,9 @@ BIN = Path(sys.executable).parent
 SKIP = {".git", ".venv", "_build", ".pytest_cache", "test-output", "__pycache__"}
 STRICT = ["-W", "-n", "--keep-going"]
 OUTPUT = REPO / "test-output"  # screenshots and build logs worth keeping after a run
+# The address the test builds are "published" at, as the deploy workflow sets it (.invalid: a
+# name that can never resolve, so nothing in a test can reach it)
+SITE_URL = "https://car-t-review.invalid/dev/"
 
 
 @dataclass
@@ -74,7 +77,7 @@ def run_evidence(root: Path, *args: str) -> subprocess.CompletedProcess:
 def built(tmp_path_factory) -> Build:
     """The book, copied and built once with the README's strict flags."""
     root = copy_book(tmp_path_factory.mktemp("book") / "book")
-    build = jb_build(root, *STRICT)
+    build = jb_build(root, *STRICT, env={"EVIDENCE_SITE_URL": SITE_URL})
     OUTPUT.mkdir(exist_ok=True)
     (OUTPUT / "build.log").write_text(build.log, encoding="utf-8")
     assert build.returncode == 0, build.log[-5000:]

@@ -148,3 +148,46 @@ def test_search_page_finds_chapters(site, browser):
     assert any("Myasthenia" in text for text in found), found
     assert not visit.errors and not visit.blocked, (visit.errors, visit.blocked)
     visit.close()
+
+
+def test_version_menu_opens_the_same_page_in_an_archived_release(built, browser, tmp_path):
+    """A site laid out as the deploy workflow does (`python -m evidence assemble`): a release
+    at the root and under /v<version>/, the build of main under /dev/. The banner's menu lists
+    them and opens the same chapter in the chosen version."""
+    import json
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    release = tmp_path / "release"
+    shutil.copytree(built.html, release)
+    listing = json.loads((release / "versions.json").read_text())
+    version = listing["current"].split("+")[0]
+    listing["current"] = version  # stands for the archive the release workflow attached
+    (release / "versions.json").write_text(json.dumps(listing))
+    site = tmp_path / "site"
+    done = subprocess.run([sys.executable, "-m", "evidence", "assemble", "--out", str(site),
+                           "--dev", str(built.html), "--release", f"{version}={release}"],
+                          cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert (site / f"v{version}" / "chapters" / "ms.html").exists()
+    handler = functools.partial(QuietHandler, directory=str(site))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    try:
+        visit = Visit(browser, f"{base}/dev/chapters/ms.html")
+        page = visit.page
+        menu = page.locator("#evidence-version-select")
+        menu.wait_for(timeout=10000)
+        labels = menu.locator("option").all_inner_texts()
+        assert len(labels) == 2 and "(latest release)" in labels[0] and "(development)" in labels[1]
+        assert menu.evaluate("el => el.options[el.selectedIndex].text") == labels[1]
+        menu.select_option(index=0)
+        page.wait_for_url(f"{base}/chapters/ms.html", timeout=10000)
+        assert "Multiple sclerosis" in page.title()
+        assert not visit.errors and not visit.blocked, (visit.errors, visit.blocked)
+        visit.close()
+    finally:
+        server.shutdown()
