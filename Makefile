@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: build test install validate format bench serve clean lock
+.PHONY: build test install validate format release export bench serve clean lock
 
 build: $(STAMP)  ## strict build of the site into _build/html
 	$(BIN)/jb build -W -n --keep-going .
@@ -20,6 +20,13 @@ validate: $(STAMP) ## check data/ and refs.bib: every problem as file:line: colu
 
 format: $(STAMP)  ## rewrite the evidence tables in canonical form (one line per row in diffs)
 	$(BIN)/python -m evidence format
+
+release: $(STAMP) ## cut a release: make release VERSION=X.Y.Z (snapshot, CITATION.cff, changelog)
+	@test -n "$(VERSION)" || { echo "usage: make release VERSION=X.Y.Z" >&2; exit 2; }
+	$(BIN)/python -m evidence release $(VERSION)
+
+export: $(STAMP)  ## write the downloads into dist/
+	$(BIN)/python -m evidence export --out dist
 
 bench: $(STAMP)   ## benchmarks; prints the figures
 	$(BIN)/python -m evidence bench
