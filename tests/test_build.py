@@ -17,7 +17,8 @@ from conftest import REPO, sphinx_warnings
 DISEASE_CHAPTERS = {"MS": "chapters/ms", "NMOSD": "chapters/nmosd", "MOGAD": "chapters/mogad",
                     "MG": "chapters/mg"}
 TOC_CHAPTERS = ["introduction", "methods", "ms", "nmosd", "mogad", "mg", "other-disorders",
-                "safety", "trial-landscape", "preclinical", "data-dictionary", "references"]
+                "safety", "trial-landscape", "preclinical", "whats-new", "how-to-cite", "downloads",
+                "data-dictionary", "references"]
 
 
 def test_strict_build_has_zero_warnings(built):
@@ -78,6 +79,7 @@ def test_every_page_shows_version_and_cutoff(built):
         # the copy is not a tagged release: it must say so
         assert f"{cff['version']}+dev" in text, path
         assert f'datetime="{cutoff}"' in text, path
+        assert f'released <time datetime="{cff["date-released"]}">' in text, path
 
 
 def test_no_page_loads_anything_from_outside_the_site(built):
