@@ -34,7 +34,6 @@ from sphinx.util.osutil import relative_uri
 
 logger = logging.getLogger(__name__)
 
-FEED = "whats-new.xml"
 VERSIONS = "versions.json"
 DOWNLOADS = "downloads"
 DATE_COLUMNS = ("checked_on", "searched_on")
@@ -108,6 +107,7 @@ def page_updated(app: Sphinx, docname: str) -> tuple[str, bool]:
 
 def _page(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
     from evidence import citation
+    from evidence.feed import FEED
 
     if pagename not in app.env.all_docs:
         return  # genindex, search
@@ -226,7 +226,7 @@ def _write_outputs(app: Sphinx, exception) -> None:
     state = _state(app)
     out = Path(app.outdir)
     export.write(state.downloads, out / DOWNLOADS)
-    (out / FEED).write_text(feed.atom(snapshots.whats_new(state.srcdir), state.cite), "utf-8")
+    (out / feed.FEED).write_text(feed.atom(snapshots.whats_new(state.srcdir), state.cite), "utf-8")
     versions = {"site_root": "./", "current": state.cite.shown,
                 "versions": [{"version": state.cite.shown, "path": "./", "label": state.cite.shown}]}
     (out / VERSIONS).write_text(json.dumps(versions, indent=1) + "\n", "utf-8")

@@ -5,22 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import html as h
-from .snapshots import UNRELEASED, Delta, RowChange, summary_lines, whats_new
+from .snapshots import Delta, RowChange, summary_lines, whats_new
 
 DETAIL_TABLES = {"studies": ("Clinical reports", "study_id"),
                  "trials": ("Registered trials", "registry_id")}
 OPEN_LIMIT = 12  # longer lists start folded
-
-
-def anchor(delta: Delta) -> str:
-    return "unreleased" if delta.version == UNRELEASED else "release-" + delta.version.replace(".", "-")
-
-
-def _title(delta: Delta) -> str:
-    if delta.version == UNRELEASED:
-        return ("Changes since " + delta.previous if delta.previous else "Evidence") + \
-            " (not yet released)"
-    return f"Release {delta.version} ({delta.released})"
 
 
 def _label(change: RowChange) -> str:
@@ -59,8 +48,8 @@ def _kind_block(title: str, changes: list[RowChange], with_fields: bool) -> str:
 
 
 def render_delta(delta: Delta) -> str:
-    parts = [f'<section class="evidence-release" id="{anchor(delta)}">',
-             f"<h2>{h.text(_title(delta))}</h2>",
+    parts = [f'<section class="evidence-release" id="{delta.anchor}">',
+             f"<h2>{h.text(delta.title)}</h2>",
              f"<p>Evidence up to {h.text(delta.cutoff)}"
              + (f"; compared with release {h.text(delta.previous)}." if delta.previous
                 else "; the first release: everything is new.") + "</p>",
@@ -86,5 +75,5 @@ def render_delta(delta: Delta) -> str:
 def render(root: Path) -> h.Fragment:
     deltas = whats_new(root)
     html_text = "".join(render_delta(d) for d in deltas)
-    plain = "\n".join(f"{_title(d)}: " + " ".join(summary_lines(d)) for d in deltas)
+    plain = "\n".join(f"{d.title}: " + " ".join(summary_lines(d)) for d in deltas)
     return h.Fragment(f'<div class="evidence-whats-new">{html_text}</div>', plain)

@@ -11,10 +11,7 @@ from .snapshots import UNRELEASED, Delta, summary_lines
 # RFC 4151 tag URIs: stable ids that do not depend on where the site is published
 TAG = "tag:team@car-t-review.invalid,2026:car-t-neuroimmune-review"
 PAGE = "chapters/whats-new.html"
-
-
-def _anchor(delta: Delta) -> str:
-    return "unreleased" if delta.version == UNRELEASED else "release-" + delta.version.replace(".", "-")
+FEED = "whats-new.xml"
 
 
 def _updated(delta: Delta, cite: Citation) -> str:
@@ -28,16 +25,14 @@ def atom(deltas: list[Delta], cite: Citation) -> str:
     page = cite.url(PAGE) or PAGE
     entries = []
     for delta in deltas:
-        title = ("Changes since " + (delta.previous or "the start") + " (not yet released)"
-                 if delta.version == UNRELEASED else f"Release {delta.version}")
         summary = "\n".join(line.lstrip("- ") for line in summary_lines(delta))
         updated = _updated(delta, cite)
         entries.append(
             "  <entry>\n"
-            f"    <id>{TAG}:{_anchor(delta)}</id>\n"
-            f"    <title>{escape(title)}</title>\n"
+            f"    <id>{TAG}:{delta.anchor}</id>\n"
+            f"    <title>{escape(delta.title)}</title>\n"
             f"    <updated>{updated}T00:00:00Z</updated>\n"
-            f"    <link rel=\"alternate\" type=\"text/html\" href={quoteattr(page + '#' + _anchor(delta))}/>\n"
+            f"    <link rel=\"alternate\" type=\"text/html\" href={quoteattr(page + '#' + delta.anchor)}/>\n"
             f"    <summary type=\"text\">{escape(summary)}</summary>\n"
             "  </entry>\n")
     newest = max([_updated(d, cite) for d in deltas] + [cite.released])
@@ -49,5 +44,7 @@ def atom(deltas: list[Delta], cite: Citation) -> str:
             f"  <updated>{newest}T00:00:00Z</updated>\n"
             f"{authors}"
             f"  <link rel=\"alternate\" type=\"text/html\" href={quoteattr(page)}/>\n"
-            f"  <rights>{escape(cite.license)}</rights>\n"
+            + (f"  <link rel=\"self\" type=\"application/atom+xml\" href={quoteattr(cite.url(FEED))}/>\n"
+               if cite.site_url else "")
+            + f"  <rights>{escape(cite.license)}</rights>\n"
             + "".join(entries) + "</feed>\n")

@@ -142,6 +142,17 @@ class Delta:
     def empty(self) -> bool:
         return not self.rows
 
+    @property
+    def title(self) -> str:
+        if self.version == UNRELEASED:
+            return ("Changes since " + self.previous if self.previous else "Evidence") + \
+                " (not yet released)"
+        return f"Release {self.version} ({self.released})"
+
+    @property
+    def anchor(self) -> str:
+        return "unreleased" if self.version == UNRELEASED else "release-" + self.version.replace(".", "-")
+
 
 def diff(old: Snapshot | None, new: Snapshot) -> Delta:
     rows: list[RowChange] = []
