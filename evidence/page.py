@@ -93,6 +93,57 @@ class Page:
         caption = caption or f"Clinical reports ({self.scope.describe()}), oldest first."
         return tables.render(studies, cols, f"studies-{self.scope.disease or 'all'}", caption)
 
+    def patients_by_target_table(self, caption: str | None = None) -> h.Fragment:
+        """Patients treated per target, each cohort counted once (Methods: counting rule),
+        with a last row for all targets together."""
+        rows = summary.patients_by_target(self.studies)
+        total = pd.DataFrame([{"target": "all", "patients": int(rows["patients"].sum()),
+                               "cohorts": int(rows["cohorts"].sum()),
+                               "cohorts_uncounted": int(rows["cohorts_uncounted"].sum()),
+                               "reports": int(rows["reports"].sum())}])
+        rows = pd.concat([rows.astype(object), total.astype(object)], ignore_index=True)
+
+        def target(r) -> str:
+            if r["target"] == "all":
+                return "<strong>All targets</strong>"
+            if pd.isna(r["target"]):
+                return "Not reported"
+            return h.text(self.ev.label("targets", r["target"]))
+
+        cols = [
+            tables.Column("Target", target),
+            tables.Column("Patients treated", lambda r: h.text(r["patients"]), numeric=True),
+            tables.Column("Cohorts", lambda r: h.text(r["cohorts"]), numeric=True),
+            tables.Column("Cohorts without a patient count",
+                          lambda r: h.text(r["cohorts_uncounted"]), numeric=True),
+            tables.Column("Reports", lambda r: h.text(r["reports"]), numeric=True),
+        ]
+        caption = caption or (f"Patients treated by target ({self.scope.describe()}), each "
+                              "cohort counted once from its most recent report with a count.")
+        return tables.render(rows, cols, f"patients-by-target-{self.scope.disease or 'all'}",
+                             caption)
+
+    def cohorts_table(self, caption: str | None = None) -> h.Fragment:
+        """One row per cohort: the report whose count is used, how many reports describe the
+        same patients, and what kinds of source they are."""
+        cohorts = summary.cohort_summary(self.studies)
+        studies = self.studies.set_index("study_id")
+        counted = studies.loc[cohorts["counted_study_id"]].reset_index()
+        cohorts = cohorts.assign(label=list(self.report_labels(counted)),
+                                 source_url=list(counted["source_url"]))
+        label = self.ev.label
+        cols = [
+            tables.Column("Counted report", lambda r: h.link(r["label"], r["source_url"])),
+            tables.Column("Target", lambda r: h.text(r["target"])),
+            tables.Column("Patients counted", lambda r: h.text(r["patients"]), numeric=True),
+            tables.Column("Reports of these patients", lambda r: h.text(r["reports"]), numeric=True),
+            tables.Column("Source types", lambda r: h.text(
+                "; ".join(label("source_types", k) for k in r["source_types"]))),
+        ]
+        caption = caption or (f"Cohorts ({self.scope.describe()}): reports that describe the "
+                              "same patients are counted once.")
+        return tables.render(cohorts, cols, f"cohorts-{self.scope.disease or 'all'}", caption)
+
     def trials_table(self, caption: str | None = None) -> h.Fragment:
         trials = self.trials.sort_values("registry_id")
         diseases = self.table("trial-diseases").groupby("registry_id")["disease"] \

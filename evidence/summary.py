@@ -34,6 +34,52 @@ def patients_treated(studies: pd.DataFrame, by: list[str] | None = None):
     return grouped.reset_index()
 
 
+SECONDARY_SOURCES = ("news", "press-release", "review")
+
+
+def cohort_summary(studies: pd.DataFrame) -> pd.DataFrame:
+    """One row per cohort: its counted report (`counted_study_id`), target, patients counted,
+    how many reports describe it and which kinds of source they are."""
+    columns = ["cohort_id", "counted_study_id", "disease", "target", "patients", "reports",
+               "source_types", "secondary_only"]
+    if studies.empty:
+        return pd.DataFrame(columns=columns)
+    counted = counted_reports(studies).set_index("cohort_id")
+    grouped = studies.groupby("cohort_id", sort=True)
+    rows = []
+    for cohort, reports in grouped:
+        kinds = sorted(set(reports["source_type"].dropna()))
+        head = counted.loc[cohort]
+        rows.append({
+            "cohort_id": cohort, "counted_study_id": head["study_id"],
+            "disease": head.get("disease"), "target": head.get("target"),
+            "patients": None if pd.isna(head["n_treated"]) else int(head["n_treated"]),
+            "reports": int(len(reports)), "source_types": kinds,
+            "secondary_only": bool(kinds) and all(k in SECONDARY_SOURCES for k in kinds),
+        })
+    return pd.DataFrame(rows, columns=columns)
+
+
+def patients_by_target(studies: pd.DataFrame) -> pd.DataFrame:
+    """Per target (missing target as NA): patients treated (each cohort once), cohorts, cohorts
+    without a patient count and reports, largest first."""
+    columns = ["target", "patients", "cohorts", "cohorts_uncounted", "reports"]
+    if studies.empty:
+        return pd.DataFrame(columns=columns)
+    cohorts = cohort_summary(studies)
+    rows = []
+    for target, group in cohorts.groupby(cohorts["target"].astype(object).fillna(""), sort=True):
+        rows.append({"target": target or pd.NA,
+                     "patients": int(group["patients"].dropna().sum()),
+                     "cohorts": int(len(group)),
+                     "cohorts_uncounted": int(group["patients"].isna().sum()),
+                     "reports": int(group["reports"].sum())})
+    frame = pd.DataFrame(rows, columns=columns)
+    frame = frame.assign(_missing=frame["target"].isna())
+    return frame.sort_values(["_missing", "patients", "target"], ascending=[True, False, True]) \
+        .drop(columns="_missing").reset_index(drop=True)
+
+
 def page_figures(tables: dict[str, pd.DataFrame]) -> dict[str, int]:
     """Plain Python ints for `{glue:text}` (NumPy scalars break glue format specs)."""
     figures: dict[str, int] = {}
@@ -46,6 +92,8 @@ def page_figures(tables: dict[str, pd.DataFrame]) -> dict[str, int]:
             n_cohorts_uncounted=int(counted_reports(studies)["n_treated"].isna().sum()),
             n_case_reports=int((counted_reports(studies)["design"] == "case-report").sum()),
             n_peer_reviewed=int(studies["source_type"].isin(["peer-reviewed", "letter"]).sum()),
+            n_secondary=int(studies["source_type"].isin(SECONDARY_SOURCES).sum()),
+            n_cohorts_secondary_only=int(cohort_summary(studies)["secondary_only"].sum()),
         )
     screening = tables.get("screening")
     if screening is not None:

@@ -170,3 +170,41 @@ def test_page_figures_count_screening_decisions():
     assert figures["n_included_trial_records"] == 1 and figures["n_included_preclinical"] == 0
     flow = summary.screening_flow(screening, studies)
     assert flow["excluded_by_reason"] == {"review": 2}
+
+
+def test_cohort_summary_and_patients_by_target_count_each_cohort_once():
+    studies = _studies([
+        ("a-2023-ms", "cohort-a", "2023-05", 3, "case-series", "news", "MS", "CD19"),
+        ("a-2025-ms", "cohort-a", "2025-01", 5, "case-series", "press-release", "MS", "CD19"),
+        ("b-2024-ms", "cohort-b", "2024", 1, "case-report", "letter", "MS", "CD19"),
+        ("c-2024-ms", "cohort-c", "2024", None, "single-arm-trial", "news", "MS", "BCMA"),
+        ("d-2024-ms", "cohort-d", "2024", 2, "case-series", "news", "MS", None),
+    ])
+    cohorts = summary.cohort_summary(studies).set_index("cohort_id")
+    assert cohorts.loc["cohort-a", "counted_study_id"] == "a-2025-ms"
+    assert cohorts.loc["cohort-a", "reports"] == 2
+    assert cohorts.loc["cohort-a", "source_types"] == ["news", "press-release"]
+    assert bool(cohorts.loc["cohort-a", "secondary_only"])
+    assert not bool(cohorts.loc["cohort-b", "secondary_only"])
+    assert pd.isna(cohorts.loc["cohort-c", "patients"])
+    by_target = summary.patients_by_target(studies)
+    rows = {(None if pd.isna(t) else t): (p, c, u, r) for t, p, c, u, r in by_target.itertuples(index=False)}
+    assert rows == {"CD19": (6, 2, 0, 3), "BCMA": (0, 1, 1, 1), None: (2, 1, 0, 1)}
+    assert list(by_target["target"].fillna("-")) == ["CD19", "BCMA", "-"]  # largest first, missing last
+    figures = summary.page_figures({"studies": studies})
+    assert figures["n_secondary"] == 4 and figures["n_cohorts_secondary_only"] == 3
+
+
+def test_report_labels_decode_latex_and_truncated_author_lists():
+    from pybtex.database import parse_string
+
+    from evidence import bib as bibmod
+
+    bib = parse_string(r"""
+@misc{A, author = {{LMU Klinikum M{\"u}nchen}}, title = {t}, url = {https://x.org}}
+@article{B, author = {Chahin, Nizar and others}, title = {t}, year = {2025}}
+@article{C, author = {Roe, Ann and Doe, Bo}, title = {t}, year = {2024}}
+""", "bibtex")
+    assert bibmod.short_label(bib, "A") == "LMU Klinikum München n.d."
+    assert bibmod.short_label(bib, "B") == "Chahin et al. 2025"
+    assert bibmod.short_label(bib, "C") == "Roe and Doe 2024"

@@ -1,0 +1,157 @@
+"""Key figures of the built book against a recount made here, straight from the CSVs.
+
+The recount uses only the csv module — not the `evidence` package — and the counting rule as
+the Methods chapter states it: reports that share a `cohort_id` describe the same patients;
+per cohort, the most recent report (latest `pub_date`, then more patients) that gives a patient
+count is counted; a cohort with no count adds no patients. It is compared with what a reader
+sees in the built HTML: the glued patient totals in the disease chapters and the
+"Patients treated by target" table of every disease that has a clinical report.
+"""
+from __future__ import annotations
+
+import csv
+import html
+import re
+from collections import defaultdict
+from html.parser import HTMLParser
+
+import pytest
+
+from conftest import REPO
+
+DATA = REPO / "data"
+DISEASE_CHAPTERS = {"MS": "chapters/ms", "NMOSD": "chapters/nmosd", "MOGAD": "chapters/mogad",
+                    "MG": "chapters/mg"}
+CAPTION = re.compile(r"^Patients treated by target \(disease=([^)]+)\)")
+
+
+def _rows(name: str) -> list[dict]:
+    with (DATA / name).open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def recount() -> dict[str, dict]:
+    """Per disease: total patients, and per target (code, '' if not reported) a tuple
+    (patients, cohorts, cohorts without a count, reports)."""
+    reports = defaultdict(list)
+    for row in _rows("studies.csv"):
+        reports[(row["disease"], row["cohort_id"])].append(row)
+    result: dict[str, dict] = defaultdict(lambda: {"total": 0, "targets": {}})
+    for (disease, _cohort), rows in reports.items():
+        with_count = [r for r in rows if r["n_treated"].strip()]
+        if with_count:
+            newest = max(with_count, key=lambda r: (r["pub_date"], int(r["n_treated"]), r["study_id"]))
+            patients, target = int(newest["n_treated"]), newest["target"]
+        else:
+            newest = max(rows, key=lambda r: (r["pub_date"], r["study_id"]))
+            patients, target = 0, newest["target"]
+        entry = result[disease]
+        entry["total"] += patients
+        p, c, u, n = entry["targets"].get(target, (0, 0, 0, 0))
+        entry["targets"][target] = (p + patients, c + 1, u + (not with_count), n + len(rows))
+    return dict(result)
+
+
+class _Tables(HTMLParser):
+    """Every <table>: its caption and the text of each body row's cells."""
+
+    def __init__(self):
+        super().__init__()
+        self.tables: list[dict] = []
+        self._where: str | None = None
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append({"caption": "", "rows": []})
+        elif tag == "caption" and self.tables:
+            self._where = "caption"
+        elif tag == "tr" and self.tables:
+            self._row: list[str] = []
+        elif tag in ("td", "th") and self.tables:
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag == "caption":
+            self._where = None
+        elif tag in ("td", "th") and self._cell is not None:
+            self._row.append("".join(self._cell).strip())
+            self._cell = None
+        elif tag == "tr" and self.tables and getattr(self, "_row", None):
+            self.tables[-1]["rows"].append(self._row)
+            self._row = []
+
+    def handle_data(self, data):
+        if self._where == "caption":
+            self.tables[-1]["caption"] += data
+        elif self._cell is not None:
+            self._cell.append(data)
+
+
+def shown_target_tables(built) -> dict[str, list[list[str]]]:
+    """Disease code -> rows (header first) of its 'Patients treated by target' table, from
+    every page of the built book; a disease shown twice is an error."""
+    found: dict[str, list[list[str]]] = {}
+    for path in sorted((built.html / "chapters").glob("*.html")):
+        parser = _Tables()
+        parser.feed(path.read_text(encoding="utf-8"))
+        for table in parser.tables:
+            match = CAPTION.match(table["caption"].strip())
+            if match:
+                assert match.group(1) not in found, f"{match.group(1)} shown twice"
+                found[match.group(1)] = table["rows"]
+    return found
+
+
+@pytest.fixture(scope="module")
+def expected():
+    return recount()
+
+
+@pytest.fixture(scope="module")
+def shown(built):
+    return shown_target_tables(built)
+
+
+def test_recount_is_not_trivial(expected):
+    """Guards the recount itself: cohorts are merged, so reports outnumber cohorts."""
+    assert sum(e["total"] for e in expected.values()) > 0
+    reports = sum(n for e in expected.values() for *_, n in e["targets"].values())
+    cohorts = sum(c for e in expected.values() for _, c, _, _ in e["targets"].values())
+    assert reports > cohorts
+
+
+def test_every_disease_with_reports_shows_patients_by_target(expected, shown):
+    assert set(expected) <= set(shown), sorted(set(expected) - set(shown))
+
+
+def test_patients_by_target_match_the_recount(expected, shown):
+    labels = {r["code"]: r["label"] for r in _rows("vocab/targets.csv")}
+    for disease, entry in expected.items():
+        header, *body = shown[disease]
+        assert header[:2] == ["Target", "Patients treated"], header
+        table = {row[0]: tuple(int(x) for x in row[1:5]) for row in body}
+        want = {(labels[t] if t else "Not reported"): v for t, v in entry["targets"].items()}
+        total = tuple(map(sum, zip(*entry["targets"].values())))
+        assert table.pop("All targets") == total, disease
+        assert table == want, disease
+        assert total[0] == entry["total"]
+
+
+@pytest.mark.parametrize("disease, docname", DISEASE_CHAPTERS.items())
+def test_glued_totals_in_disease_chapters_match_the_recount(built, expected, disease, docname):
+    page = built.page(docname)
+    glued = [int(n) for n in re.findall(
+        r'<span class="pasted-text">(\d+)</span>\s+treated\s+patients', page)]
+    assert glued, "the chapter must state its patient count from glue"
+    assert set(glued) == {expected.get(disease, {"total": 0})["total"]}
+
+
+def test_a_disease_without_reports_says_zero(built, expected, shown):
+    """MOGAD has no clinical report at this update: the page must say 0, not leave it out."""
+    if "MOGAD" in expected:
+        pytest.skip("MOGAD now has clinical reports")
+    header, *body = shown["MOGAD"]
+    assert body == [["All targets", "0", "0", "0", "0"]]
+    text = html.unescape(built.page("chapters/mogad"))
+    assert re.search(r'<span class="pasted-text">0</span>\s+treated\s+patients', text)
