@@ -60,6 +60,22 @@ def cohort_summary(studies: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+def cohort_key(cohort_id: str) -> str:
+    """The glue name stem of a cohort: `tongji-bcma-ms` -> `cohort_tongji_bcma_ms`."""
+    return "cohort_" + "".join(c if c.isalnum() else "_" for c in cohort_id)
+
+
+def cohort_figures(studies: pd.DataFrame) -> dict[str, int]:
+    """Per cohort: `<stem>_reports` and, when a report gives a count, `<stem>_patients`."""
+    figures: dict[str, int] = {}
+    for row in cohort_summary(studies).itertuples(index=False):
+        stem = cohort_key(row.cohort_id)
+        figures[f"{stem}_reports"] = int(row.reports)
+        if row.patients is not None and not pd.isna(row.patients):
+            figures[f"{stem}_patients"] = int(row.patients)
+    return figures
+
+
 def patients_by_target(studies: pd.DataFrame) -> pd.DataFrame:
     """Per target (missing target as NA): patients treated (each cohort once), cohorts, cohorts
     without a patient count and reports, largest first."""
@@ -95,6 +111,7 @@ def page_figures(tables: dict[str, pd.DataFrame]) -> dict[str, int]:
             n_secondary=int(studies["source_type"].isin(SECONDARY_SOURCES).sum()),
             n_cohorts_secondary_only=int(cohort_summary(studies)["secondary_only"].sum()),
         )
+        figures.update(cohort_figures(studies))
     screening = tables.get("screening")
     if screening is not None:
         flow = screening_flow(screening, tables.get("studies"))

@@ -155,3 +155,28 @@ def test_a_disease_without_reports_says_zero(built, expected, shown):
     assert body == [["All targets", "0", "0", "0", "0"]]
     text = html.unescape(built.page("chapters/mogad"))
     assert re.search(r'<span class="pasted-text">0</span>\s+treated\s+patients', text)
+
+
+SECONDARY = {"news", "press-release", "review"}
+
+
+def test_ms_chapter_counts_the_tongji_cohort_once_and_says_its_sources_are_secondary(built):
+    rows = [r for r in _rows("studies.csv") if r["disease"] == "MS"]
+    tongji = [r for r in rows if r["cohort_id"] == "tongji-bcma-ms"]
+    assert len({r["source_url"] for r in tongji}) == len(tongji), "a source is listed twice"
+    assert len({r["bibkey"] for r in tongji}) == len(tongji), "a reference is listed twice"
+    newest = max((r for r in tongji if r["n_treated"]),
+                 key=lambda r: (r["pub_date"], int(r["n_treated"]), r["study_id"]))
+    cohorts = defaultdict(set)
+    for r in rows:
+        cohorts[r["cohort_id"]].add(r["source_type"])
+    text = re.sub(r"\s+", " ", built.page("chapters/ms"))
+    glued = lambda n, after: re.search(  # noqa: E731
+        rf'<span class="pasted-text">{n}</span> {after}', text)
+    assert glued(newest["n_treated"], "patients with progressive MS received the BCMA-directed")
+    assert glued(len(tongji), "rows of this cohort in the table below are all secondary sources")
+    assert all(r["source_type"] in SECONDARY for r in tongji)
+    n_secondary = sum(r["source_type"] in SECONDARY for r in rows)
+    assert glued(n_secondary, rf'of the <span class="pasted-text">{len(rows)}</span> reports')
+    only = sum(kinds <= SECONDARY for kinds in cohorts.values())
+    assert glued(only, rf'of the <span class="pasted-text">{len(cohorts)}</span> cohorts only secondary')
