@@ -178,6 +178,40 @@ class Page:
         caption = caption or "Reported adverse events by grade."
         return tables.render(rows, cols, f"safety-{self.scope.disease or 'all'}", caption)
 
+    def oncology_comparators_table(self, caption: str | None = None) -> h.Fragment:
+        """Adverse-event rates of licensed CAR T-cell products in cancer, one row per
+        product x event x grade, with the source each was read in."""
+        rows = self.table("oncology-comparators").sort_values(
+            ["target", "product", "event", "grade", "comparator_id"])
+        bib = bibmod.load(self.ev.root)  # one source gives several rows: labels may repeat
+        rows = rows.assign(label=rows["bibkey"].map(lambda key: bibmod.short_label(bib, key)))
+        label = self.ev.label
+
+        def rate(r) -> str:
+            percent = h.text(f"{float(r['percent']):g}%")
+            if pd.isna(r["n_with_event"]) or pd.isna(r["n_patients"]):
+                return percent
+            return f"{percent} ({h.text(r['n_with_event'])}/{h.text(r['n_patients'])})"
+
+        cols = [
+            tables.Column("Product", lambda r: h.text(r["product"])),
+            tables.Column("Target", lambda r: h.text(r["target"])),
+            tables.Column("Cancer", lambda r: h.text(r["indication"])),
+            tables.Column("Trial", lambda r: h.text(r["trial"])),
+            tables.Column("Patients", lambda r: h.text(r["n_patients"]), numeric=True),
+            tables.Column("Event", lambda r: h.text(label("events", r["event"]))),
+            tables.Column("Grade", lambda r: h.text(label("grades", r["grade"]))),
+            tables.Column("Scale", lambda r: h.text(r["scale"])),
+            tables.Column("Patients with the event", rate, numeric=True),
+            tables.Column("Period", lambda r: h.text(r["timeframe"])),
+            tables.Column("Source", lambda r: h.link(r["label"], r["source_url"])),
+            tables.Column("Source type", lambda r: h.text(label("source_types", r["source_type"]))),
+            tables.Column("Where in source", lambda r: h.text(r["locator"])),
+        ]
+        caption = caption or ("Oncology comparators: adverse events of licensed CAR T-cell "
+                              "products in cancer trials, as reported (not pooled).")
+        return tables.render(rows, cols, "oncology-comparators", caption)
+
     def preclinical_table(self, caption: str | None = None) -> h.Fragment:
         studies = self.table("preclinical").sort_values(["construct", "study_id"])
         studies = studies.assign(label=self.report_labels(studies))

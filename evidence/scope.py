@@ -20,7 +20,7 @@ from .data import Evidence, load
 from .paths import package_dir
 
 EVIDENCE_TABLES = ("studies", "outcomes", "safety", "trials", "trial-diseases",
-                   "preclinical", "screening")
+                   "preclinical", "screening", "oncology-comparators")
 
 
 @dataclass(frozen=True)

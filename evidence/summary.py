@@ -96,7 +96,22 @@ def patients_by_target(studies: pd.DataFrame) -> pd.DataFrame:
         .drop(columns="_missing").reset_index(drop=True)
 
 
-def page_figures(tables: dict[str, pd.DataFrame]) -> dict[str, int]:
+def comparator_figures(comparators: pd.DataFrame) -> dict[str, int | float]:
+    """Per oncology comparator row `<id>`: `onc_<id>_percent`, and `onc_<id>_n` (safety
+    population) and `onc_<id>_count` when the source gives them. Whole percentages are ints."""
+    figures: dict[str, int | float] = {}
+    for row in comparators.itertuples(index=False):
+        stem = "onc_" + "".join(c if c.isalnum() else "_" for c in row.comparator_id)
+        percent = float(row.percent)
+        figures[f"{stem}_percent"] = int(percent) if percent.is_integer() else percent
+        if not pd.isna(row.n_patients):
+            figures[f"{stem}_n"] = int(row.n_patients)
+        if not pd.isna(row.n_with_event):
+            figures[f"{stem}_count"] = int(row.n_with_event)
+    return figures
+
+
+def page_figures(tables: dict[str, pd.DataFrame]) -> dict[str, int | float]:
     """Plain Python ints for `{glue:text}` (NumPy scalars break glue format specs)."""
     figures: dict[str, int] = {}
     studies = tables.get("studies")
@@ -112,6 +127,9 @@ def page_figures(tables: dict[str, pd.DataFrame]) -> dict[str, int]:
             n_cohorts_secondary_only=int(cohort_summary(studies)["secondary_only"].sum()),
         )
         figures.update(cohort_figures(studies))
+    comparators = tables.get("oncology-comparators")
+    if comparators is not None:
+        figures.update(comparator_figures(comparators))
     screening = tables.get("screening")
     if screening is not None:
         flow = screening_flow(screening, tables.get("studies"))

@@ -208,3 +208,14 @@ def test_report_labels_decode_latex_and_truncated_author_lists():
     assert bibmod.short_label(bib, "A") == "LMU Klinikum München n.d."
     assert bibmod.short_label(bib, "B") == "Chahin et al. 2025"
     assert bibmod.short_label(bib, "C") == "Roe and Doe 2024"
+
+
+def test_comparator_figures_are_named_by_row_and_whole_percents_are_ints():
+    frame = pd.DataFrame({"comparator_id": ["trial-a-crs-ge3", "trial-a-neuro-any"],
+                          "percent": [9.0, 12.5],
+                          "n_patients": pd.array([127, None], dtype="Int64"),
+                          "n_with_event": pd.array([None, None], dtype="Int64")})
+    figures = summary.page_figures({"oncology-comparators": frame})
+    assert figures == {"onc_trial_a_crs_ge3_percent": 9, "onc_trial_a_crs_ge3_n": 127,
+                       "onc_trial_a_neuro_any_percent": 12.5}
+    assert type(figures["onc_trial_a_crs_ge3_percent"]) is int

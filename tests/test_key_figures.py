@@ -180,3 +180,29 @@ def test_ms_chapter_counts_the_tongji_cohort_once_and_says_its_sources_are_secon
     assert glued(n_secondary, rf'of the <span class="pasted-text">{len(rows)}</span> reports')
     only = sum(kinds <= SECONDARY for kinds in cohorts.values())
     assert glued(only, rf'of the <span class="pasted-text">{len(cohorts)}</span> cohorts only secondary')
+
+
+def test_safety_chapter_shows_every_oncology_comparator_from_the_csv(built):
+    comparators = _rows("oncology_comparators.csv")
+    parser = _Tables()
+    parser.feed(built.page("chapters/safety"))
+    table = next(t for t in parser.tables if t["caption"].startswith("Oncology comparators"))
+    header, *body = table["rows"]
+    assert len(body) == len(comparators)
+    product, rate = header.index("Product"), header.index("Patients with the event")
+    shown = sorted((row[product], row[rate]) for row in body)
+    expected = []
+    for row in comparators:
+        text = f"{float(row['percent']):g}%"
+        if row["n_with_event"] and row["n_patients"]:
+            text += f" ({row['n_with_event']}/{row['n_patients']})"
+        expected.append((row["product"], text))
+    assert shown == sorted(expected)
+    # the prose figures are glued from the same rows, not typed
+    by_id = {row["comparator_id"]: row for row in comparators}
+    prose = re.sub(r"\s+", " ", built.page("chapters/safety"))
+    glued = lambda value, after: f'<span class="pasted-text">{value}</span>{after}' in prose  # noqa: E731
+    karmma = by_id["karmma-crs-ge3"]
+    assert glued(f"{float(karmma['percent']):g}", "% and grade 3 or higher neurological toxicity")
+    assert glued(karmma["n_patients"], " patients with multiple myeloma")
+    assert glued(f"{float(by_id['pooled-tisacel-all-crs-any']['percent']):g}", "% (grade 4 in")
