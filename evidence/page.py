@@ -61,6 +61,10 @@ class Page:
         figures = self.figures()
         for name, value in figures.items():
             glue(name, value, display=False)
+        if "trials" in self._tables:
+            # the registry ids as text ("none" if the page has no trial), for sentences that name them
+            ids = sorted(self._tables["trials"]["registry_id"])
+            glue("trial_ids", ", ".join(ids) if ids else "none", display=False)
         return figures
 
     def report_labels(self, frame: pd.DataFrame) -> pd.Series:

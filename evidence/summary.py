@@ -127,6 +127,9 @@ def page_figures(tables: dict[str, pd.DataFrame]) -> dict[str, int | float]:
             n_cohorts_secondary_only=int(cohort_summary(studies)["secondary_only"].sum()),
         )
         figures.update(cohort_figures(studies))
+    for name, key in (("outcomes", "n_outcome_results"), ("safety", "n_safety_results")):
+        if tables.get(name) is not None:
+            figures[key] = int(len(tables[name]))
     comparators = tables.get("oncology-comparators")
     if comparators is not None:
         figures.update(comparator_figures(comparators))
