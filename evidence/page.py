@@ -168,6 +168,20 @@ class Page:
         caption = caption or "Registered trials, by registry id."
         return tables.render(trials, cols, f"trials-{self.scope.disease or 'all'}", caption)
 
+    def trials_by_disease_table(self, caption: str | None = None) -> h.Fragment:
+        """Registered trials per disease: all, open to enrolment, and phase 2 or later (a
+        basket trial counts in each of its diseases, so the rows do not add up)."""
+        rows = summary.trials_by_disease(self.trials, self.table("trial-diseases"))
+        cols = [
+            tables.Column("Disease", lambda r: h.text(self.ev.label("diseases", r["disease"]))),
+            tables.Column("Registered trials", lambda r: h.text(r["trials"]), numeric=True),
+            tables.Column("Open to enrolment", lambda r: h.text(r["open"]), numeric=True),
+            tables.Column("Phase 2 or later", lambda r: h.text(r["phase2_or_later"]), numeric=True),
+        ]
+        caption = caption or ("Registered trials by disease, with the status read on each "
+                              "record's date; a basket trial counts once in each of its diseases.")
+        return tables.render(rows, cols, f"trials-by-disease-{self.scope.disease or 'all'}", caption)
+
     def safety_table(self, caption: str | None = None) -> h.Fragment:
         rows = self._safety_rows()
         cols = [

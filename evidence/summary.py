@@ -111,6 +111,32 @@ def comparator_figures(comparators: pd.DataFrame) -> dict[str, int | float]:
     return figures
 
 
+OPEN_STATUSES = ("recruiting", "not-yet-recruiting", "enrolling-by-invitation")
+LATER_PHASES = ("2", "2-3", "3")
+
+
+def disease_key(code: str) -> str:
+    """Glue-name stem of a disease code: `GAD-ataxia` -> `gad_ataxia`."""
+    return "".join(c if c.isalnum() else "_" for c in code.lower())
+
+
+def trials_by_disease(trials: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
+    """Per disease (a basket trial counts once in each of its diseases): registered trials,
+    trials open to enrolment (recruiting, not yet recruiting, by invitation) and trials in
+    phase 2 or later; most trials first."""
+    columns = ["disease", "trials", "open", "phase2_or_later"]
+    if trials.empty or links.empty:
+        return pd.DataFrame(columns=columns)
+    joined = links.merge(trials[["registry_id", "status", "phase"]], on="registry_id", how="inner")
+    rows = []
+    for disease, group in joined.groupby("disease", sort=True):
+        rows.append({"disease": disease, "trials": int(group["registry_id"].nunique()),
+                     "open": int(group.loc[group["status"].isin(OPEN_STATUSES), "registry_id"].nunique()),
+                     "phase2_or_later": int(group.loc[group["phase"].isin(LATER_PHASES), "registry_id"].nunique())})
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.sort_values(["trials", "disease"], ascending=[False, True]).reset_index(drop=True)
+
+
 def page_figures(tables: dict[str, pd.DataFrame]) -> dict[str, int | float]:
     """Plain Python ints for `{glue:text}` (NumPy scalars break glue format specs)."""
     figures: dict[str, int] = {}
@@ -141,9 +167,16 @@ def page_figures(tables: dict[str, pd.DataFrame]) -> dict[str, int | float]:
     if trials is not None:
         figures.update(
             n_trials=int(len(trials)),
-            n_trials_recruiting=int(trials["status"].isin(
-                ["recruiting", "not-yet-recruiting", "enrolling-by-invitation"]).sum()),
+            n_trials_recruiting=int(trials["status"].isin(OPEN_STATUSES).sum()),
+            n_trials_phase2_or_later=int(trials["phase"].isin(LATER_PHASES).sum()),
         )
+        links = tables.get("trial-diseases")
+        if links is not None:
+            for row in trials_by_disease(trials, links).itertuples(index=False):
+                stem = disease_key(row.disease)
+                figures[f"trials_{stem}"] = int(row.trials)
+                figures[f"open_trials_{stem}"] = int(row.open)
+                figures[f"later_trials_{stem}"] = int(row.phase2_or_later)
     return figures
 
 

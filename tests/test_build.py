@@ -17,7 +17,7 @@ from conftest import REPO, sphinx_warnings
 DISEASE_CHAPTERS = {"MS": "chapters/ms", "NMOSD": "chapters/nmosd", "MOGAD": "chapters/mogad",
                     "MG": "chapters/mg"}
 TOC_CHAPTERS = ["introduction", "methods", "ms", "nmosd", "mogad", "mg", "other-disorders",
-                "safety", "trial-landscape", "preclinical", "glossary", "data-dictionary",
+                "safety", "trial-landscape", "preclinical", "outlook", "glossary", "data-dictionary",
                 "references"]
 
 

@@ -219,3 +219,18 @@ def test_comparator_figures_are_named_by_row_and_whole_percents_are_ints():
     assert figures == {"onc_trial_a_crs_ge3_percent": 9, "onc_trial_a_crs_ge3_n": 127,
                        "onc_trial_a_neuro_any_percent": 12.5}
     assert type(figures["onc_trial_a_crs_ge3_percent"]) is int
+
+
+def test_trials_by_disease_counts_a_basket_trial_in_each_disease():
+    trials = pd.DataFrame({"registry_id": ["NCT1", "NCT2", "NCT3"],
+                           "status": ["recruiting", "completed", "not-yet-recruiting"],
+                           "phase": ["1", "2", "3"]})
+    links = pd.DataFrame({"registry_id": ["NCT1", "NCT1", "NCT2", "NCT3", "NCT9"],
+                          "disease": ["MG", "MOGAD", "MG", "GAD-ataxia", "MS"]})
+    rows = summary.trials_by_disease(trials, links).set_index("disease")
+    assert rows.loc["MG"].tolist() == [2, 1, 1]
+    assert rows.loc["MOGAD"].tolist() == [1, 1, 0]
+    assert "MS" not in rows.index  # a link to an unlisted trial is not counted
+    figures = summary.page_figures({"trials": trials, "trial-diseases": links})
+    assert figures["trials_gad_ataxia"] == 1 and figures["later_trials_gad_ataxia"] == 1
+    assert figures["n_trials_recruiting"] == 2 and figures["n_trials_phase2_or_later"] == 2

@@ -219,3 +219,29 @@ def test_safety_chapter_shows_every_oncology_comparator_from_the_csv(built):
     assert glued(f"{float(karmma['percent']):g}", "% and grade 3 or higher neurological toxicity")
     assert glued(karmma["n_patients"], " patients with multiple myeloma")
     assert glued(f"{float(by_id['pooled-tisacel-all-crs-any']['percent']):g}", "% (grade 4 in")
+
+
+def test_outlook_trial_counts_match_a_recount_of_the_trial_tables(built):
+    """Trials per disease and those open to enrolment, recounted from trials.csv and
+    trial_diseases.csv, against the Outlook table and its glued sentence."""
+    status = {r["registry_id"]: r["status"] for r in _rows("trials.csv")}
+    open_codes = {"recruiting", "not-yet-recruiting", "enrolling-by-invitation"}
+    per_disease = defaultdict(set)
+    for link in _rows("trial_diseases.csv"):
+        if link["registry_id"] in status:
+            per_disease[link["disease"]].add(link["registry_id"])
+    labels = {r["code"]: r["label"] for r in _rows("vocab/diseases.csv")}
+    parser = _Tables()
+    parser.feed(built.page("chapters/outlook"))
+    table = next(t for t in parser.tables if t["caption"].startswith("Registered trials by disease"))
+    shown = {row[0]: (int(row[1]), int(row[2])) for row in table["rows"][1:]}
+    expected = {labels[d]: (len(ids), sum(status[i] in open_codes for i in ids))
+                for d, ids in per_disease.items()}
+    assert shown == expected
+    text = re.sub(r"\s+", " ", built.page("chapters/outlook"))
+    n_ms, open_ms = expected[labels["MS"]]
+    assert (f'multiple sclerosis <span class="pasted-text">{n_ms}</span> '
+            f'(<span class="pasted-text">{open_ms}</span> open)') in text
+    n_open = sum(s in open_codes for s in status.values())
+    assert (f'<span class="pasted-text">{len(status)}</span> registered trials in neuroimmune '
+            f'disorders, of which <span class="pasted-text">{n_open}</span>') in text
