@@ -25,7 +25,10 @@ def load(root: Path | None = None) -> BibliographyData:
 
 
 def _plain(text: str) -> str:
-    return text.replace("{", "").replace("}", "").replace("\\", "")
+    """BibTeX text as plain text: braces dropped, LaTeX accents decoded ({\\"u} -> ü)."""
+    from pybtex.richtext import Text
+
+    return Text.from_latex(text).render_as("text")
 
 
 def short_label(bib: BibliographyData, key: str) -> str:
@@ -37,9 +40,10 @@ def short_label(bib: BibliographyData, key: str) -> str:
     year = entry.fields.get("year", "n.d.")
     if people:
         first = _plain(" ".join(people[0].last_names))
+        truncated = str(people[-1]) == "others"  # "and others": the list was not seen in full
         if len(people) == 1:
             who = first
-        elif len(people) == 2:
+        elif len(people) == 2 and not truncated:
             who = f"{first} and {_plain(' '.join(people[1].last_names))}"
         else:
             who = f"{first} et al."

@@ -68,6 +68,10 @@ class Evidence:
         return self.tables["trial-diseases"]
 
     @property
+    def oncology_comparators(self) -> pd.DataFrame:
+        return self.tables["oncology-comparators"]
+
+    @property
     def cutoff(self) -> str:
         """The evidence cut-off date: the one named place is the package descriptor."""
         return self.descriptor["evidence_cutoff"]

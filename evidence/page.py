@@ -61,6 +61,10 @@ class Page:
         figures = self.figures()
         for name, value in figures.items():
             glue(name, value, display=False)
+        if "trials" in self._tables:
+            # the registry ids as text ("none" if the page has no trial), for sentences that name them
+            ids = sorted(self._tables["trials"]["registry_id"])
+            glue("trial_ids", ", ".join(ids) if ids else "none", display=False)
         return figures
 
     def report_labels(self, frame: pd.DataFrame) -> pd.Series:
@@ -93,6 +97,57 @@ class Page:
         caption = caption or f"Clinical reports ({self.scope.describe()}), oldest first."
         return tables.render(studies, cols, f"studies-{self.scope.disease or 'all'}", caption)
 
+    def patients_by_target_table(self, caption: str | None = None) -> h.Fragment:
+        """Patients treated per target, each cohort counted once (Methods: counting rule),
+        with a last row for all targets together."""
+        rows = summary.patients_by_target(self.studies)
+        total = pd.DataFrame([{"target": "all", "patients": int(rows["patients"].sum()),
+                               "cohorts": int(rows["cohorts"].sum()),
+                               "cohorts_uncounted": int(rows["cohorts_uncounted"].sum()),
+                               "reports": int(rows["reports"].sum())}])
+        rows = pd.concat([rows.astype(object), total.astype(object)], ignore_index=True)
+
+        def target(r) -> str:
+            if r["target"] == "all":
+                return "<strong>All targets</strong>"
+            if pd.isna(r["target"]):
+                return "Not reported"
+            return h.text(self.ev.label("targets", r["target"]))
+
+        cols = [
+            tables.Column("Target", target),
+            tables.Column("Patients treated", lambda r: h.text(r["patients"]), numeric=True),
+            tables.Column("Cohorts", lambda r: h.text(r["cohorts"]), numeric=True),
+            tables.Column("Cohorts without a patient count",
+                          lambda r: h.text(r["cohorts_uncounted"]), numeric=True),
+            tables.Column("Reports", lambda r: h.text(r["reports"]), numeric=True),
+        ]
+        caption = caption or (f"Patients treated by target ({self.scope.describe()}), each "
+                              "cohort counted once from its most recent report with a count.")
+        return tables.render(rows, cols, f"patients-by-target-{self.scope.disease or 'all'}",
+                             caption)
+
+    def cohorts_table(self, caption: str | None = None) -> h.Fragment:
+        """One row per cohort: the report whose count is used, how many reports describe the
+        same patients, and what kinds of source they are."""
+        cohorts = summary.cohort_summary(self.studies)
+        studies = self.studies.set_index("study_id")
+        counted = studies.loc[cohorts["counted_study_id"]].reset_index()
+        cohorts = cohorts.assign(label=list(self.report_labels(counted)),
+                                 source_url=list(counted["source_url"]))
+        label = self.ev.label
+        cols = [
+            tables.Column("Counted report", lambda r: h.link(r["label"], r["source_url"])),
+            tables.Column("Target", lambda r: h.text(r["target"])),
+            tables.Column("Patients counted", lambda r: h.text(r["patients"]), numeric=True),
+            tables.Column("Reports of these patients", lambda r: h.text(r["reports"]), numeric=True),
+            tables.Column("Source types", lambda r: h.text(
+                "; ".join(label("source_types", k) for k in r["source_types"]))),
+        ]
+        caption = caption or (f"Cohorts ({self.scope.describe()}): reports that describe the "
+                              "same patients are counted once.")
+        return tables.render(cohorts, cols, f"cohorts-{self.scope.disease or 'all'}", caption)
+
     def trials_table(self, caption: str | None = None) -> h.Fragment:
         trials = self.trials.sort_values("registry_id")
         diseases = self.table("trial-diseases").groupby("registry_id")["disease"] \
@@ -113,6 +168,20 @@ class Page:
         caption = caption or "Registered trials, by registry id."
         return tables.render(trials, cols, f"trials-{self.scope.disease or 'all'}", caption)
 
+    def trials_by_disease_table(self, caption: str | None = None) -> h.Fragment:
+        """Registered trials per disease: all, open to enrolment, and phase 2 or later (a
+        basket trial counts in each of its diseases, so the rows do not add up)."""
+        rows = summary.trials_by_disease(self.trials, self.table("trial-diseases"))
+        cols = [
+            tables.Column("Disease", lambda r: h.text(self.ev.label("diseases", r["disease"]))),
+            tables.Column("Registered trials", lambda r: h.text(r["trials"]), numeric=True),
+            tables.Column("Open to enrolment", lambda r: h.text(r["open"]), numeric=True),
+            tables.Column("Phase 2 or later", lambda r: h.text(r["phase2_or_later"]), numeric=True),
+        ]
+        caption = caption or ("Registered trials by disease, with the status read on each "
+                              "record's date; a basket trial counts once in each of its diseases.")
+        return tables.render(rows, cols, f"trials-by-disease-{self.scope.disease or 'all'}", caption)
+
     def safety_table(self, caption: str | None = None) -> h.Fragment:
         rows = self._safety_rows()
         cols = [
@@ -126,6 +195,40 @@ class Page:
         ]
         caption = caption or "Reported adverse events by grade."
         return tables.render(rows, cols, f"safety-{self.scope.disease or 'all'}", caption)
+
+    def oncology_comparators_table(self, caption: str | None = None) -> h.Fragment:
+        """Adverse-event rates of licensed CAR T-cell products in cancer, one row per
+        product x event x grade, with the source each was read in."""
+        rows = self.table("oncology-comparators").sort_values(
+            ["target", "product", "event", "grade", "comparator_id"])
+        bib = bibmod.load(self.ev.root)  # one source gives several rows: labels may repeat
+        rows = rows.assign(label=rows["bibkey"].map(lambda key: bibmod.short_label(bib, key)))
+        label = self.ev.label
+
+        def rate(r) -> str:
+            percent = h.text(f"{float(r['percent']):g}%")
+            if pd.isna(r["n_with_event"]) or pd.isna(r["n_patients"]):
+                return percent
+            return f"{percent} ({h.text(r['n_with_event'])}/{h.text(r['n_patients'])})"
+
+        cols = [
+            tables.Column("Product", lambda r: h.text(r["product"])),
+            tables.Column("Target", lambda r: h.text(r["target"])),
+            tables.Column("Cancer", lambda r: h.text(r["indication"])),
+            tables.Column("Trial", lambda r: h.text(r["trial"])),
+            tables.Column("Patients", lambda r: h.text(r["n_patients"]), numeric=True),
+            tables.Column("Event", lambda r: h.text(label("events", r["event"]))),
+            tables.Column("Grade", lambda r: h.text(label("grades", r["grade"]))),
+            tables.Column("Scale", lambda r: h.text(r["scale"])),
+            tables.Column("Patients with the event", rate, numeric=True),
+            tables.Column("Period", lambda r: h.text(r["timeframe"])),
+            tables.Column("Source", lambda r: h.link(r["label"], r["source_url"])),
+            tables.Column("Source type", lambda r: h.text(label("source_types", r["source_type"]))),
+            tables.Column("Where in source", lambda r: h.text(r["locator"])),
+        ]
+        caption = caption or ("Oncology comparators: adverse events of licensed CAR T-cell "
+                              "products in cancer trials, as reported (not pooled).")
+        return tables.render(rows, cols, "oncology-comparators", caption)
 
     def preclinical_table(self, caption: str | None = None) -> h.Fragment:
         studies = self.table("preclinical").sort_values(["construct", "study_id"])

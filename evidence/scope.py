@@ -20,7 +20,7 @@ from .data import Evidence, load
 from .paths import package_dir
 
 EVIDENCE_TABLES = ("studies", "outcomes", "safety", "trials", "trial-diseases",
-                   "preclinical", "screening", "errata")
+                   "preclinical", "screening", "oncology-comparators", "errata")
 # what a disease page (`evidence.chapter("MG")`) shows: its reports and trials
 DISEASE_TABLES = ("studies", "outcomes", "safety", "trials", "trial-diseases")
 

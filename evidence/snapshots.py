@@ -22,7 +22,7 @@ from .paths import read_descriptor
 
 RELEASES = "releases"
 SNAPSHOT_TABLES = ("studies", "outcomes", "safety", "trials", "trial-diseases", "preclinical",
-                   "errata")
+                   "oncology-comparators", "errata")
 # fields whose change alone means "read again", not "changed"
 RECHECK_FIELDS = {"checked_on", "status_as_of"}
 UNRELEASED = "unreleased"
@@ -197,7 +197,8 @@ def whats_new(root: Path) -> list[Delta]:
 # -- the changelog entry ---------------------------------------------------------------------
 TABLE_LABELS = {"studies": "Clinical reports", "trials": "Registered trials",
                 "preclinical": "Preclinical studies", "outcomes": "Outcome rows",
-                "safety": "Safety rows", "trial-diseases": "Trial–disease links"}
+                "safety": "Safety rows", "trial-diseases": "Trial–disease links",
+                "oncology-comparators": "Oncology comparator rows"}
 
 
 def summary_lines(delta: Delta) -> list[str]:

@@ -34,7 +34,110 @@ def patients_treated(studies: pd.DataFrame, by: list[str] | None = None):
     return grouped.reset_index()
 
 
-def page_figures(tables: dict[str, pd.DataFrame]) -> dict[str, int]:
+SECONDARY_SOURCES = ("news", "press-release", "review")
+
+
+def cohort_summary(studies: pd.DataFrame) -> pd.DataFrame:
+    """One row per cohort: its counted report (`counted_study_id`), target, patients counted,
+    how many reports describe it and which kinds of source they are."""
+    columns = ["cohort_id", "counted_study_id", "disease", "target", "patients", "reports",
+               "source_types", "secondary_only"]
+    if studies.empty:
+        return pd.DataFrame(columns=columns)
+    counted = counted_reports(studies).set_index("cohort_id")
+    grouped = studies.groupby("cohort_id", sort=True)
+    rows = []
+    for cohort, reports in grouped:
+        kinds = sorted(set(reports["source_type"].dropna()))
+        head = counted.loc[cohort]
+        rows.append({
+            "cohort_id": cohort, "counted_study_id": head["study_id"],
+            "disease": head.get("disease"), "target": head.get("target"),
+            "patients": None if pd.isna(head["n_treated"]) else int(head["n_treated"]),
+            "reports": int(len(reports)), "source_types": kinds,
+            "secondary_only": bool(kinds) and all(k in SECONDARY_SOURCES for k in kinds),
+        })
+    return pd.DataFrame(rows, columns=columns)
+
+
+def cohort_key(cohort_id: str) -> str:
+    """The glue name stem of a cohort: `tongji-bcma-ms` -> `cohort_tongji_bcma_ms`."""
+    return "cohort_" + "".join(c if c.isalnum() else "_" for c in cohort_id)
+
+
+def cohort_figures(studies: pd.DataFrame) -> dict[str, int]:
+    """Per cohort: `<stem>_reports` and, when a report gives a count, `<stem>_patients`."""
+    figures: dict[str, int] = {}
+    for row in cohort_summary(studies).itertuples(index=False):
+        stem = cohort_key(row.cohort_id)
+        figures[f"{stem}_reports"] = int(row.reports)
+        if row.patients is not None and not pd.isna(row.patients):
+            figures[f"{stem}_patients"] = int(row.patients)
+    return figures
+
+
+def patients_by_target(studies: pd.DataFrame) -> pd.DataFrame:
+    """Per target (missing target as NA): patients treated (each cohort once), cohorts, cohorts
+    without a patient count and reports, largest first."""
+    columns = ["target", "patients", "cohorts", "cohorts_uncounted", "reports"]
+    if studies.empty:
+        return pd.DataFrame(columns=columns)
+    cohorts = cohort_summary(studies)
+    rows = []
+    for target, group in cohorts.groupby(cohorts["target"].astype(object).fillna(""), sort=True):
+        rows.append({"target": target or pd.NA,
+                     "patients": int(group["patients"].dropna().sum()),
+                     "cohorts": int(len(group)),
+                     "cohorts_uncounted": int(group["patients"].isna().sum()),
+                     "reports": int(group["reports"].sum())})
+    frame = pd.DataFrame(rows, columns=columns)
+    frame = frame.assign(_missing=frame["target"].isna())
+    return frame.sort_values(["_missing", "patients", "target"], ascending=[True, False, True]) \
+        .drop(columns="_missing").reset_index(drop=True)
+
+
+def comparator_figures(comparators: pd.DataFrame) -> dict[str, int | float]:
+    """Per oncology comparator row `<id>`: `onc_<id>_percent`, and `onc_<id>_n` (safety
+    population) and `onc_<id>_count` when the source gives them. Whole percentages are ints."""
+    figures: dict[str, int | float] = {}
+    for row in comparators.itertuples(index=False):
+        stem = "onc_" + "".join(c if c.isalnum() else "_" for c in row.comparator_id)
+        percent = float(row.percent)
+        figures[f"{stem}_percent"] = int(percent) if percent.is_integer() else percent
+        if not pd.isna(row.n_patients):
+            figures[f"{stem}_n"] = int(row.n_patients)
+        if not pd.isna(row.n_with_event):
+            figures[f"{stem}_count"] = int(row.n_with_event)
+    return figures
+
+
+OPEN_STATUSES = ("recruiting", "not-yet-recruiting", "enrolling-by-invitation")
+LATER_PHASES = ("2", "2-3", "3")
+
+
+def disease_key(code: str) -> str:
+    """Glue-name stem of a disease code: `GAD-ataxia` -> `gad_ataxia`."""
+    return "".join(c if c.isalnum() else "_" for c in code.lower())
+
+
+def trials_by_disease(trials: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
+    """Per disease (a basket trial counts once in each of its diseases): registered trials,
+    trials open to enrolment (recruiting, not yet recruiting, by invitation) and trials in
+    phase 2 or later; most trials first."""
+    columns = ["disease", "trials", "open", "phase2_or_later"]
+    if trials.empty or links.empty:
+        return pd.DataFrame(columns=columns)
+    joined = links.merge(trials[["registry_id", "status", "phase"]], on="registry_id", how="inner")
+    rows = []
+    for disease, group in joined.groupby("disease", sort=True):
+        rows.append({"disease": disease, "trials": int(group["registry_id"].nunique()),
+                     "open": int(group.loc[group["status"].isin(OPEN_STATUSES), "registry_id"].nunique()),
+                     "phase2_or_later": int(group.loc[group["phase"].isin(LATER_PHASES), "registry_id"].nunique())})
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.sort_values(["trials", "disease"], ascending=[False, True]).reset_index(drop=True)
+
+
+def page_figures(tables: dict[str, pd.DataFrame]) -> dict[str, int | float]:
     """Plain Python ints for `{glue:text}` (NumPy scalars break glue format specs)."""
     figures: dict[str, int] = {}
     studies = tables.get("studies")
@@ -46,7 +149,16 @@ def page_figures(tables: dict[str, pd.DataFrame]) -> dict[str, int]:
             n_cohorts_uncounted=int(counted_reports(studies)["n_treated"].isna().sum()),
             n_case_reports=int((counted_reports(studies)["design"] == "case-report").sum()),
             n_peer_reviewed=int(studies["source_type"].isin(["peer-reviewed", "letter"]).sum()),
+            n_secondary=int(studies["source_type"].isin(SECONDARY_SOURCES).sum()),
+            n_cohorts_secondary_only=int(cohort_summary(studies)["secondary_only"].sum()),
         )
+        figures.update(cohort_figures(studies))
+    for name, key in (("outcomes", "n_outcome_results"), ("safety", "n_safety_results")):
+        if tables.get(name) is not None:
+            figures[key] = int(len(tables[name]))
+    comparators = tables.get("oncology-comparators")
+    if comparators is not None:
+        figures.update(comparator_figures(comparators))
     screening = tables.get("screening")
     if screening is not None:
         flow = screening_flow(screening, tables.get("studies"))
@@ -55,9 +167,16 @@ def page_figures(tables: dict[str, pd.DataFrame]) -> dict[str, int]:
     if trials is not None:
         figures.update(
             n_trials=int(len(trials)),
-            n_trials_recruiting=int(trials["status"].isin(
-                ["recruiting", "not-yet-recruiting", "enrolling-by-invitation"]).sum()),
+            n_trials_recruiting=int(trials["status"].isin(OPEN_STATUSES).sum()),
+            n_trials_phase2_or_later=int(trials["phase"].isin(LATER_PHASES).sum()),
         )
+        links = tables.get("trial-diseases")
+        if links is not None:
+            for row in trials_by_disease(trials, links).itertuples(index=False):
+                stem = disease_key(row.disease)
+                figures[f"trials_{stem}"] = int(row.trials)
+                figures[f"open_trials_{stem}"] = int(row.open)
+                figures[f"later_trials_{stem}"] = int(row.phase2_or_later)
     return figures
 
 

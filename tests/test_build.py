@@ -17,8 +17,8 @@ from conftest import REPO, sphinx_warnings
 DISEASE_CHAPTERS = {"MS": "chapters/ms", "NMOSD": "chapters/nmosd", "MOGAD": "chapters/mogad",
                     "MG": "chapters/mg"}
 TOC_CHAPTERS = ["introduction", "methods", "ms", "nmosd", "mogad", "mg", "other-disorders",
-                "safety", "trial-landscape", "preclinical", "whats-new", "how-to-cite", "downloads",
-                "data-dictionary", "references"]
+                "safety", "trial-landscape", "preclinical", "outlook", "glossary", "whats-new",
+                "how-to-cite", "downloads", "data-dictionary", "references"]
 
 
 def test_strict_build_has_zero_warnings(built):
@@ -155,3 +155,16 @@ def test_screening_flow_matches_a_plain_recount(built):
         r'<span class="flow-level-\d">([^<]+)</span></td><td class="num">(\d+)</td>', page)}
     for step, count in expected.items():
         assert shown.get(step) == count, (step, shown.get(step), count)
+
+
+def test_glossary_defines_each_term_with_a_citation_and_chapters_link_to_it(built):
+    page = built.page("chapters/glossary")
+    entries = re.findall(r'<dt id="(term-[^"]+)">(.*?)</dd>', page, re.S)
+    assert len(entries) >= 15
+    for term_id, body in entries:
+        assert 'href="references.html#' in body, f"{term_id} has no citation"
+    ids = {term_id for term_id, _ in entries}
+    for docname in list(DISEASE_CHAPTERS.values()) + ["chapters/safety", "chapters/preclinical"]:
+        links = set(re.findall(r'href="glossary\.html#(term-[^"]+)"', built.page(docname)))
+        assert links, f"{docname} links no glossary term"
+        assert links <= ids, (docname, links - ids)

@@ -170,3 +170,67 @@ def test_page_figures_count_screening_decisions():
     assert figures["n_included_trial_records"] == 1 and figures["n_included_preclinical"] == 0
     flow = summary.screening_flow(screening, studies)
     assert flow["excluded_by_reason"] == {"review": 2}
+
+
+def test_cohort_summary_and_patients_by_target_count_each_cohort_once():
+    studies = _studies([
+        ("a-2023-ms", "cohort-a", "2023-05", 3, "case-series", "news", "MS", "CD19"),
+        ("a-2025-ms", "cohort-a", "2025-01", 5, "case-series", "press-release", "MS", "CD19"),
+        ("b-2024-ms", "cohort-b", "2024", 1, "case-report", "letter", "MS", "CD19"),
+        ("c-2024-ms", "cohort-c", "2024", None, "single-arm-trial", "news", "MS", "BCMA"),
+        ("d-2024-ms", "cohort-d", "2024", 2, "case-series", "news", "MS", None),
+    ])
+    cohorts = summary.cohort_summary(studies).set_index("cohort_id")
+    assert cohorts.loc["cohort-a", "counted_study_id"] == "a-2025-ms"
+    assert cohorts.loc["cohort-a", "reports"] == 2
+    assert cohorts.loc["cohort-a", "source_types"] == ["news", "press-release"]
+    assert bool(cohorts.loc["cohort-a", "secondary_only"])
+    assert not bool(cohorts.loc["cohort-b", "secondary_only"])
+    assert pd.isna(cohorts.loc["cohort-c", "patients"])
+    by_target = summary.patients_by_target(studies)
+    rows = {(None if pd.isna(t) else t): (p, c, u, r) for t, p, c, u, r in by_target.itertuples(index=False)}
+    assert rows == {"CD19": (6, 2, 0, 3), "BCMA": (0, 1, 1, 1), None: (2, 1, 0, 1)}
+    assert list(by_target["target"].fillna("-")) == ["CD19", "BCMA", "-"]  # largest first, missing last
+    figures = summary.page_figures({"studies": studies})
+    assert figures["n_secondary"] == 4 and figures["n_cohorts_secondary_only"] == 3
+
+
+def test_report_labels_decode_latex_and_truncated_author_lists():
+    from pybtex.database import parse_string
+
+    from evidence import bib as bibmod
+
+    bib = parse_string(r"""
+@misc{A, author = {{LMU Klinikum M{\"u}nchen}}, title = {t}, url = {https://x.org}}
+@article{B, author = {Chahin, Nizar and others}, title = {t}, year = {2025}}
+@article{C, author = {Roe, Ann and Doe, Bo}, title = {t}, year = {2024}}
+""", "bibtex")
+    assert bibmod.short_label(bib, "A") == "LMU Klinikum München n.d."
+    assert bibmod.short_label(bib, "B") == "Chahin et al. 2025"
+    assert bibmod.short_label(bib, "C") == "Roe and Doe 2024"
+
+
+def test_comparator_figures_are_named_by_row_and_whole_percents_are_ints():
+    frame = pd.DataFrame({"comparator_id": ["trial-a-crs-ge3", "trial-a-neuro-any"],
+                          "percent": [9.0, 12.5],
+                          "n_patients": pd.array([127, None], dtype="Int64"),
+                          "n_with_event": pd.array([None, None], dtype="Int64")})
+    figures = summary.page_figures({"oncology-comparators": frame})
+    assert figures == {"onc_trial_a_crs_ge3_percent": 9, "onc_trial_a_crs_ge3_n": 127,
+                       "onc_trial_a_neuro_any_percent": 12.5}
+    assert type(figures["onc_trial_a_crs_ge3_percent"]) is int
+
+
+def test_trials_by_disease_counts_a_basket_trial_in_each_disease():
+    trials = pd.DataFrame({"registry_id": ["NCT1", "NCT2", "NCT3"],
+                           "status": ["recruiting", "completed", "not-yet-recruiting"],
+                           "phase": ["1", "2", "3"]})
+    links = pd.DataFrame({"registry_id": ["NCT1", "NCT1", "NCT2", "NCT3", "NCT9"],
+                          "disease": ["MG", "MOGAD", "MG", "GAD-ataxia", "MS"]})
+    rows = summary.trials_by_disease(trials, links).set_index("disease")
+    assert rows.loc["MG"].tolist() == [2, 1, 1]
+    assert rows.loc["MOGAD"].tolist() == [1, 1, 0]
+    assert "MS" not in rows.index  # a link to an unlisted trial is not counted
+    figures = summary.page_figures({"trials": trials, "trial-diseases": links})
+    assert figures["trials_gad_ataxia"] == 1 and figures["later_trials_gad_ataxia"] == 1
+    assert figures["n_trials_recruiting"] == 2 and figures["n_trials_phase2_or_later"] == 2

@@ -112,6 +112,7 @@ def at_end(file: str) -> Callable[[Path], int]:
 
 S, O, SA, T, SC, BIB = ("data/studies.csv", "data/outcomes.csv", "data/safety.csv",
                         "data/trials.csv", "data/screening.csv", "refs.bib")
+OC = "data/oncology_comparators.csv"
 
 ENTRY = """
 @article{{Broken2025{suffix},
@@ -223,6 +224,18 @@ CASES = [
     Case("excluded without reason", append_row(SC, "mg-r001", record_id="zz-r001", decision="excluded", reason_code="", study_id=""), SC, at(SC, "zz-r001"), "reason_code", "needs a reason code"),
     Case("unknown exclusion reason", append_row(SC, "mg-r001", record_id="zz-r003", decision="excluded", reason_code="boring", study_id=""), SC, at(SC, "zz-r003"), "reason_code", "not in data/vocab/exclusion_reasons.csv"),
     Case("included without a link", append_row(SC, "mg-r001", record_id="zz-r002", study_id=""), SC, at(SC, "zz-r002"), "study_id", "names what it became"),
+    Case("comparator count disagrees with its percent", set_cell(OC, "axicel-study1-crs-ge3", "n_with_event", "40"),
+         OC, at(OC, "axicel-study1-crs-ge3"), "percent", "does not match 40/108"),
+    Case("comparator count above its population", set_cell(OC, "axicel-study1-crs-ge3", "n_with_event", "140"),
+         OC, at(OC, "axicel-study1-crs-ge3"), "n_with_event", "exceeds the 108"),
+    Case("comparator grade above its any-grade rate", set_cell(OC, "pooled-tisacel-all-crs-4", "percent", "85"),
+         OC, at(OC, "pooled-tisacel-all-crs-4"), "percent", "exceeds the 79% at grade any"),
+    Case("comparator percent above 100", set_cell(OC, "karmma-crs-ge3", "percent", "109"),
+         OC, at(OC, "karmma-crs-ge3"), "percent", "maximum"),
+    Case("comparator event not in vocabulary", set_cell(OC, "karmma-crs-ge3", "event", "storm"),
+         OC, at(OC, "karmma-crs-ge3"), "event", "not in data/vocab/events.csv"),
+    Case("comparator bibkey not in refs.bib", set_cell(OC, "karmma-crs-ge3", "bibkey", "Nobody2020"),
+         OC, at(OC, "karmma-crs-ge3"), "bibkey", 'no entry "Nobody2020"'),
     Case("cut-off in the future", future_cutoff, "data/datapackage.json", lambda root: 1, "evidence_cutoff", "in the future"),
 ]
 

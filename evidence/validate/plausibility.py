@@ -145,6 +145,37 @@ def _safety(safety: Table, studies: dict, problems: Problems) -> None:
                                  f"{by_grade[wider][1]}) in {study}")
 
 
+PERCENT_ROUNDING = 1.0  # percentages are reported rounded; allow one point either way
+
+
+def _comparators(table: Table, problems: Problems) -> None:
+    """Oncology comparator rates: a count agrees with its percentage and population, and a
+    narrower grade is not more frequent than a wider one of the same product, trial and event."""
+    groups: dict[tuple, dict[str, tuple[float, int]]] = defaultdict(dict)
+    for record in table.records:
+        v = record.value
+        n, count, percent = v.get("n_patients"), v.get("n_with_event"), v.get("percent")
+        if n is not None and count is not None:
+            if count > n:
+                problems.add(table.file, record.line, "n_with_event",
+                             f"{count} patients with the event exceeds the {n} in the population")
+            elif percent is not None and abs(100 * count / n - percent) > PERCENT_ROUNDING:
+                problems.add(table.file, record.line, "percent",
+                             f"{percent:g}% does not match {count}/{n} "
+                             f"({100 * count / n:.1f}%)")
+        if percent is not None and v.get("grade"):
+            key = tuple(record.raw.get(c, "") for c in ("bibkey", "product", "trial", "event", "scale"))
+            groups[key][v["grade"]] = (percent, record.line)
+    for key, by_grade in groups.items():
+        for grade, (percent, line) in by_grade.items():
+            for wider in GRADE_WITHIN.get(grade, []):
+                if wider in by_grade and percent > by_grade[wider][0]:
+                    problems.add(table.file, line, "percent",
+                                 f"{percent:g}% with {key[3]} grade {grade} exceeds the "
+                                 f"{by_grade[wider][0]:g}% at grade {wider} (line "
+                                 f"{by_grade[wider][1]})")
+
+
 def _screening(screening: Table, studies: dict, preclinical: set[str], problems: Problems) -> None:
     for record in screening.records:
         v = record.value
@@ -210,6 +241,8 @@ def check(tables: dict[str, Table], today: dt.date, problems: Problems) -> None:
         _outcomes(tables["outcomes"], studies, problems)
     if "safety" in tables:
         _safety(tables["safety"], studies, problems)
+    if "oncology-comparators" in tables:
+        _comparators(tables["oncology-comparators"], problems)
     if "screening" in tables:
         preclinical = {r.raw["study_id"] for r in tables["preclinical"].records} \
             if "preclinical" in tables else set()

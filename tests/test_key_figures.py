@@ -1,0 +1,247 @@
+"""Key figures of the built book against a recount made here, straight from the CSVs.
+
+The recount uses only the csv module — not the `evidence` package — and the counting rule as
+the Methods chapter states it: reports that share a `cohort_id` describe the same patients;
+per cohort, the most recent report (latest `pub_date`, then more patients) that gives a patient
+count is counted; a cohort with no count adds no patients. It is compared with what a reader
+sees in the built HTML: the glued patient totals in the disease chapters and the
+"Patients treated by target" table of every disease that has a clinical report.
+"""
+from __future__ import annotations
+
+import csv
+import html
+import re
+from collections import defaultdict
+from html.parser import HTMLParser
+
+import pytest
+
+from conftest import REPO
+
+DATA = REPO / "data"
+DISEASE_CHAPTERS = {"MS": "chapters/ms", "NMOSD": "chapters/nmosd", "MOGAD": "chapters/mogad",
+                    "MG": "chapters/mg"}
+CAPTION = re.compile(r"^Patients treated by target \(disease=([^)]+)\)")
+
+
+def _rows(name: str) -> list[dict]:
+    with (DATA / name).open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def recount() -> dict[str, dict]:
+    """Per disease: total patients, and per target (code, '' if not reported) a tuple
+    (patients, cohorts, cohorts without a count, reports)."""
+    reports = defaultdict(list)
+    for row in _rows("studies.csv"):
+        reports[(row["disease"], row["cohort_id"])].append(row)
+    result: dict[str, dict] = defaultdict(lambda: {"total": 0, "targets": {}})
+    for (disease, _cohort), rows in reports.items():
+        with_count = [r for r in rows if r["n_treated"].strip()]
+        if with_count:
+            newest = max(with_count, key=lambda r: (r["pub_date"], int(r["n_treated"]), r["study_id"]))
+            patients, target = int(newest["n_treated"]), newest["target"]
+        else:
+            newest = max(rows, key=lambda r: (r["pub_date"], r["study_id"]))
+            patients, target = 0, newest["target"]
+        entry = result[disease]
+        entry["total"] += patients
+        p, c, u, n = entry["targets"].get(target, (0, 0, 0, 0))
+        entry["targets"][target] = (p + patients, c + 1, u + (not with_count), n + len(rows))
+    return dict(result)
+
+
+class _Tables(HTMLParser):
+    """Every <table>: its caption and the text of each body row's cells."""
+
+    def __init__(self):
+        super().__init__()
+        self.tables: list[dict] = []
+        self._where: str | None = None
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append({"caption": "", "rows": []})
+        elif tag == "caption" and self.tables:
+            self._where = "caption"
+        elif tag == "tr" and self.tables:
+            self._row: list[str] = []
+        elif tag in ("td", "th") and self.tables:
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag == "caption":
+            self._where = None
+        elif tag in ("td", "th") and self._cell is not None:
+            self._row.append("".join(self._cell).strip())
+            self._cell = None
+        elif tag == "tr" and self.tables and getattr(self, "_row", None):
+            self.tables[-1]["rows"].append(self._row)
+            self._row = []
+
+    def handle_data(self, data):
+        if self._where == "caption":
+            self.tables[-1]["caption"] += data
+        elif self._cell is not None:
+            self._cell.append(data)
+
+
+def shown_target_tables(built) -> dict[str, list[list[str]]]:
+    """Disease code -> rows (header first) of its 'Patients treated by target' table, from
+    every page of the built book; a disease shown twice is an error."""
+    found: dict[str, list[list[str]]] = {}
+    for path in sorted((built.html / "chapters").glob("*.html")):
+        parser = _Tables()
+        parser.feed(path.read_text(encoding="utf-8"))
+        for table in parser.tables:
+            match = CAPTION.match(table["caption"].strip())
+            if match:
+                assert match.group(1) not in found, f"{match.group(1)} shown twice"
+                found[match.group(1)] = table["rows"]
+    return found
+
+
+@pytest.fixture(scope="module")
+def expected():
+    return recount()
+
+
+@pytest.fixture(scope="module")
+def shown(built):
+    return shown_target_tables(built)
+
+
+def test_recount_is_not_trivial(expected):
+    """Guards the recount itself: cohorts are merged, so reports outnumber cohorts."""
+    assert sum(e["total"] for e in expected.values()) > 0
+    reports = sum(n for e in expected.values() for *_, n in e["targets"].values())
+    cohorts = sum(c for e in expected.values() for _, c, _, _ in e["targets"].values())
+    assert reports > cohorts
+
+
+def test_every_disease_with_reports_shows_patients_by_target(expected, shown):
+    assert set(expected) <= set(shown), sorted(set(expected) - set(shown))
+
+
+def test_patients_by_target_match_the_recount(expected, shown):
+    labels = {r["code"]: r["label"] for r in _rows("vocab/targets.csv")}
+    for disease, entry in expected.items():
+        header, *body = shown[disease]
+        assert header[:2] == ["Target", "Patients treated"], header
+        table = {row[0]: tuple(int(x) for x in row[1:5]) for row in body}
+        want = {(labels[t] if t else "Not reported"): v for t, v in entry["targets"].items()}
+        total = tuple(map(sum, zip(*entry["targets"].values())))
+        assert table.pop("All targets") == total, disease
+        assert table == want, disease
+        assert total[0] == entry["total"]
+
+
+@pytest.mark.parametrize("disease, docname", DISEASE_CHAPTERS.items())
+def test_glued_totals_in_disease_chapters_match_the_recount(built, expected, disease, docname):
+    page = built.page(docname)
+    glued = [int(n) for n in re.findall(
+        r'<span class="pasted-text">(\d+)</span>\s+treated\s+patients', page)]
+    assert glued, "the chapter must state its patient count from glue"
+    assert set(glued) == {expected.get(disease, {"total": 0})["total"]}
+
+
+def test_mogad_chapter_says_what_is_and_is_not_reported(built, expected, shown):
+    """Glued counts for MOGAD against the CSVs; the registered trials named are those that
+    trial_diseases.csv links to MOGAD; the 'no patient reported' sentence must go once a
+    report exists."""
+    text = re.sub(r"\s+", " ", html.unescape(built.page("chapters/mogad")))
+    glued = lambda value, after: f'<span class="pasted-text">{value}</span>{after}' in text  # noqa: E731
+    studies = {r["study_id"] for r in _rows("studies.csv") if r["disease"] == "MOGAD"}
+    trials = sorted(r["registry_id"] for r in _rows("trial_diseases.csv") if r["disease"] == "MOGAD")
+    outcomes = sum(r["study_id"] in studies for r in _rows("outcomes.csv"))
+    safety = sum(r["study_id"] in studies for r in _rows("safety.csv"))
+    assert glued(len(studies), "; patients with MOGAD treated:")
+    assert glued(expected.get("MOGAD", {"total": 0})["total"], ";")
+    assert glued(outcomes, "; safety results in MOGAD:")
+    assert glued(safety, ";")
+    assert glued(len(trials), f' (<span class="pasted-text">{", ".join(trials) or "none"}</span>)')
+    if "MOGAD" in expected:
+        assert "No patient with MOGAD treated with CAR T cells had been reported" not in text
+    else:
+        header, *body = shown["MOGAD"]
+        assert body == [["All targets", "0", "0", "0", "0"]]
+        assert "No patient with MOGAD treated with CAR T cells had been reported" in text
+
+
+SECONDARY = {"news", "press-release", "review"}
+
+
+def test_ms_chapter_counts_the_tongji_cohort_once_and_says_its_sources_are_secondary(built):
+    rows = [r for r in _rows("studies.csv") if r["disease"] == "MS"]
+    tongji = [r for r in rows if r["cohort_id"] == "tongji-bcma-ms"]
+    assert len({r["source_url"] for r in tongji}) == len(tongji), "a source is listed twice"
+    assert len({r["bibkey"] for r in tongji}) == len(tongji), "a reference is listed twice"
+    newest = max((r for r in tongji if r["n_treated"]),
+                 key=lambda r: (r["pub_date"], int(r["n_treated"]), r["study_id"]))
+    cohorts = defaultdict(set)
+    for r in rows:
+        cohorts[r["cohort_id"]].add(r["source_type"])
+    text = re.sub(r"\s+", " ", built.page("chapters/ms"))
+    glued = lambda n, after: re.search(  # noqa: E731
+        rf'<span class="pasted-text">{n}</span> {after}', text)
+    assert glued(newest["n_treated"], "patients with progressive MS received the")
+    assert glued(len(tongji), "rows of this cohort in the table below are all secondary sources")
+    assert all(r["source_type"] in SECONDARY for r in tongji)
+    n_secondary = sum(r["source_type"] in SECONDARY for r in rows)
+    assert glued(n_secondary, rf'of the <span class="pasted-text">{len(rows)}</span> reports')
+    only = sum(kinds <= SECONDARY for kinds in cohorts.values())
+    assert glued(only, rf'of the <span class="pasted-text">{len(cohorts)}</span> cohorts only secondary')
+
+
+def test_safety_chapter_shows_every_oncology_comparator_from_the_csv(built):
+    comparators = _rows("oncology_comparators.csv")
+    parser = _Tables()
+    parser.feed(built.page("chapters/safety"))
+    table = next(t for t in parser.tables if t["caption"].startswith("Oncology comparators"))
+    header, *body = table["rows"]
+    assert len(body) == len(comparators)
+    product, rate = header.index("Product"), header.index("Patients with the event")
+    shown = sorted((row[product], row[rate]) for row in body)
+    expected = []
+    for row in comparators:
+        text = f"{float(row['percent']):g}%"
+        if row["n_with_event"] and row["n_patients"]:
+            text += f" ({row['n_with_event']}/{row['n_patients']})"
+        expected.append((row["product"], text))
+    assert shown == sorted(expected)
+    # the prose figures are glued from the same rows, not typed
+    by_id = {row["comparator_id"]: row for row in comparators}
+    prose = re.sub(r"\s+", " ", built.page("chapters/safety"))
+    glued = lambda value, after: f'<span class="pasted-text">{value}</span>{after}' in prose  # noqa: E731
+    karmma = by_id["karmma-crs-ge3"]
+    assert glued(f"{float(karmma['percent']):g}", "% and grade 3 or higher neurological toxicity")
+    assert glued(karmma["n_patients"], " patients with multiple myeloma")
+    assert glued(f"{float(by_id['pooled-tisacel-all-crs-any']['percent']):g}", "% (grade 4 in")
+
+
+def test_outlook_trial_counts_match_a_recount_of_the_trial_tables(built):
+    """Trials per disease and those open to enrolment, recounted from trials.csv and
+    trial_diseases.csv, against the Outlook table and its glued sentence."""
+    status = {r["registry_id"]: r["status"] for r in _rows("trials.csv")}
+    open_codes = {"recruiting", "not-yet-recruiting", "enrolling-by-invitation"}
+    per_disease = defaultdict(set)
+    for link in _rows("trial_diseases.csv"):
+        if link["registry_id"] in status:
+            per_disease[link["disease"]].add(link["registry_id"])
+    labels = {r["code"]: r["label"] for r in _rows("vocab/diseases.csv")}
+    parser = _Tables()
+    parser.feed(built.page("chapters/outlook"))
+    table = next(t for t in parser.tables if t["caption"].startswith("Registered trials by disease"))
+    shown = {row[0]: (int(row[1]), int(row[2])) for row in table["rows"][1:]}
+    expected = {labels[d]: (len(ids), sum(status[i] in open_codes for i in ids))
+                for d, ids in per_disease.items()}
+    assert shown == expected
+    text = re.sub(r"\s+", " ", built.page("chapters/outlook"))
+    n_ms, open_ms = expected[labels["MS"]]
+    assert (f'multiple sclerosis <span class="pasted-text">{n_ms}</span> '
+            f'(<span class="pasted-text">{open_ms}</span> open)') in text
+    n_open = sum(s in open_codes for s in status.values())
+    assert (f'<span class="pasted-text">{len(status)}</span> registered trials in neuroimmune '
+            f'disorders, of which <span class="pasted-text">{n_open}</span>') in text
