@@ -162,20 +162,21 @@ def safety_grid(rows: pd.DataFrame, columns: list[str]) -> alt.FacetChart:
     `rows` needs columns disease, disease_label, label, column, event_label, grade_label,
     category, cell_text, n_patients, n_evaluated, scale, locator; `columns` orders the
     event-grade columns."""
-    base = alt.Chart().encode(
+    tooltip = [alt.Tooltip("disease_label:N", title="Disease"), alt.Tooltip("label:N", title="Report"),
+               alt.Tooltip("event_label:N", title="Event"), alt.Tooltip("grade_label:N", title="Grade"),
+               alt.Tooltip("n_patients:Q", title="Patients with the event"),
+               alt.Tooltip("n_evaluated:Q", title="Evaluated"),
+               alt.Tooltip("scale:N", title="Grading scale"),
+               alt.Tooltip("locator:N", title="Where in source")]
+    base = alt.Chart().encode(  # the tooltip on the cell and on its number, which covers it
         x=alt.X("column:N", title=None, sort=columns, scale=alt.Scale(domain=columns),
                 axis=alt.Axis(orient="top", labelAngle=0, labelLimit=90)),
-        y=alt.Y("label:N", title=None, axis=alt.Axis(labelLimit=230)))
+        y=alt.Y("label:N", title=None, axis=alt.Axis(labelLimit=230)),
+        tooltip=tooltip)
     cells = base.mark_rect(stroke="#ffffff", strokeWidth=2).encode(
         color=alt.Color("category:N", title="Reported",
                         scale=alt.Scale(domain=SAFETY_CATEGORIES, range=SAFETY_COLOURS),
-                        legend=alt.Legend(orient="bottom")),
-        tooltip=[alt.Tooltip("disease_label:N", title="Disease"), alt.Tooltip("label:N", title="Report"),
-                 alt.Tooltip("event_label:N", title="Event"), alt.Tooltip("grade_label:N", title="Grade"),
-                 alt.Tooltip("n_patients:Q", title="Patients with the event"),
-                 alt.Tooltip("n_evaluated:Q", title="Evaluated"),
-                 alt.Tooltip("scale:N", title="Grading scale"),
-                 alt.Tooltip("locator:N", title="Where in source")])
+                        legend=alt.Legend(orient="bottom")))
     text = base.mark_text(fontSize=11, color="#000000").encode(text="cell_text:N")
     return alt.layer(cells, text, data=rows).properties(width=alt.Step(62), height=alt.Step(22)).facet(
         row=alt.Row("disease:N", title=None, sort=alt.SortField("order"),

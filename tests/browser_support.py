@@ -88,3 +88,24 @@ def site_pages(html_root: Path) -> list[str]:
     """Every HTML page of the built site, relative to its root."""
     return sorted(str(p.relative_to(html_root)) for p in html_root.rglob("*.html")
                   if "_static" not in p.parts)
+
+
+@pytest.fixture(scope="session")
+def book_pdf(built, tmp_path_factory):
+    """`scripts/build_pdf.py` run on a private copy of the built book (the singlehtml build
+    must not touch the shared build's environment); the PDF is then offered in the shared
+    site as `make pdf` does, so the home page's download link resolves."""
+    import subprocess
+    import sys
+
+    from conftest import copy_book
+
+    if not Path(CHROMIUM).exists() and not os.environ.get("CI"):
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    root = copy_book(tmp_path_factory.mktemp("pdf") / "book", source=built.root, with_build=True)
+    done = subprocess.run([sys.executable, "scripts/build_pdf.py", "--root", str(root)], cwd=root,
+                          text=True, capture_output=True, timeout=900)
+    assert done.returncode == 0, done.stdout + done.stderr
+    pdf = root / "_build" / "pdf" / "car-t-neuroimmune.pdf"
+    shutil.copyfile(pdf, built.html / pdf.name)
+    return {"path": pdf, "log": done.stdout, "singlehtml": root / "_build" / "singlehtml" / "index.html"}

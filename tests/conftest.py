@@ -88,4 +88,4 @@ def built_copy(built, tmp_path) -> Path:
 
 
 # browser fixtures (site, browser) for every browser test module
-from browser_support import browser, site  # noqa: E402,F401
+from browser_support import book_pdf, browser, site  # noqa: E402,F401
