@@ -70,8 +70,9 @@ def test_row_edit_reruns_only_the_pages_that_show_it_plain_jb_build(built_copy):
     executed = _executed_since(built_copy, before)
     assert "mg.md" in executed
     assert not executed & (DATA_PAGES - {"mg.md"}), executed
-    # the MG chapter is the page whose evidence table lists MG products
-    assert _pages_with(built_copy, "Edited-product-7731") == {"chapters/mg.html"}
+    # the pages whose tables list MG products: the MG chapter and the explorer (every report)
+    assert _pages_with(built_copy, "Edited-product-7731") == {"chapters/mg.html",
+                                                               "chapters/evidence-explorer.html"}
 
 
 def test_row_edit_is_shown_by_the_readme_build_command(built_copy):
