@@ -5,10 +5,13 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: build test install validate format release export bench serve clean lock
+.PHONY: build test install validate format release export bench serve clean lock pdf
 
 build: $(STAMP)  ## strict build of the site into _build/html
 	$(BIN)/jb build -W -n --keep-going .
+
+pdf: build       ## the whole book as one PDF (charts drawn as images), also offered in _build/html
+	$(BIN)/python scripts/build_pdf.py
 
 test: $(STAMP)   ## the whole test suite (real builds, validator, headless Chromium)
 	$(BIN)/python -m pytest

@@ -174,21 +174,41 @@ def _merge(app: Sphinx, env, docnames, other) -> None:
 # -- 3. chart libraries only where there are charts -----------------------------------------
 def _page_assets(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
     from evidence.charts import CHART_CLASS
+    from evidence.explorer import EXPLORER_CLASS
 
-    if f'class="{CHART_CLASS}"' in context.get("body", ""):
+    body = context.get("body", "")
+    if f'class="{CHART_CLASS}"' in body:
         for script in (*VENDOR_SCRIPTS, "evidence-charts.js"):
             app.add_js_file(f"{ROOT_STATIC}/{script}", loading_method="defer")
+    if f'class="{EXPLORER_CLASS}"' in body:
+        app.add_js_file(f"{ROOT_STATIC}/explorer.js", loading_method="defer")
     _drop_thebe(context)
+    _accessible_body(context)
+
+
+CITATION_LIST = re.compile(r'<div role="list" class="citation-list">')
+BIBLIOENTRY = re.compile(r'(<div class="citation" id="[^"]+") role="doc-biblioentry"')
+
+
+def _accessible_body(context: dict) -> None:
+    """docutils writes the reference list as role="list" holding role="doc-biblioentry"
+    items (a deprecated role, not a list item): axe reports it as a critical violation. The
+    list is plain markup without those roles."""
+    if "body" in context and "citation-list" in context["body"]:
+        body = CITATION_LIST.sub('<div class="citation-list">', context["body"])
+        context["body"] = BIBLIOENTRY.sub(r"\1", body)
 
 
 def _drop_thebe(context: dict) -> None:
     """sphinx-thebe is loaded by Jupyter Book even with `launch_buttons.thebe: false`. On
     Sphinx 7 it adds its inline config twice (a console SyntaxError) and names a CDN URL; the
-    book has no live code, so its scripts and styles are dropped from every page."""
+    book has no live code, so its scripts and styles are dropped from every page. So is any
+    script or style from outside the site (the singlehtml builder adds MathJax from a CDN)."""
     def keep(asset) -> bool:
         name = str(getattr(asset, "filename", None) or "")
         body = str(getattr(asset, "attributes", {}).get("body", ""))
-        return "thebe" not in name.lower() and "THEBE" not in body
+        external = name.startswith(("http://", "https://", "//"))  # e.g. MathJax in singlehtml
+        return "thebe" not in name.lower() and "THEBE" not in body and not external
     for key in ("script_files", "css_files"):
         if key in context:
             context[key][:] = [asset for asset in context[key] if keep(asset)]
@@ -205,7 +225,20 @@ def _copy_assets(app: Sphinx, exception) -> None:
         shutil.copyfile(path, target / path.name)
 
 
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+def _templates(app: Sphinx, config) -> None:
+    """Theme components overridden for accessibility (see _ext/templates/)."""
+    if str(TEMPLATES) not in [str(p) for p in config.templates_path]:
+        config.templates_path = [str(TEMPLATES), *config.templates_path]
+
+
 def setup(app: Sphinx) -> dict:
+    from pygments.lexers.special import TextLexer
+
+    app.add_lexer("csv", TextLexer)  # CSV examples in the contributing guide, shown as written
+    app.connect("config-inited", _templates)
     app.connect("config-inited", _bind_book)
     app.connect("source-read", _inject_digest)
     app.connect("env-get-outdated", _outdated_by_data)

@@ -11,6 +11,7 @@ them to a page, counting patients, rendering tables and charts) lives once in th
 - `tables`   — escaped, stable-id HTML evidence tables
 - `charts`   — altair charts with one colour-blind-safe palette, rendered offline
 - `page`     — the object a chapter works with: `evidence.chapter("MG")`
+- `explorer` — the evidence explorer: searchable tables of every report and trial
 - `validate` — the data checks behind `python -m evidence validate` (and the build's gate)
 - `csvfile`, `formatting` — reading the CSVs by line; `python -m evidence format`
 - `cli`      — `python -m evidence validate|format|bench`

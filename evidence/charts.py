@@ -26,17 +26,22 @@ def _base(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     return chart.configure_view(stroke=None).configure_axis(labelLimit=260, titleFontWeight="normal")
 
 
-def render(chart: alt.TopLevelMixin, name: str, description: str) -> h.Fragment:
-    """The chart as a div the vendored vega-embed draws into, its spec beside it as JSON.
+def render(chart: alt.TopLevelMixin, name: str, description: str,
+           caption: str | None = None) -> h.Fragment:
+    """The chart as a figure: a div the vendored vega-embed draws into, its spec beside it as
+    JSON, and a visible caption.
 
-    `description` is the text alternative screen readers announce and the plain-text output.
+    `description` is the text alternative screen readers announce (and the plain-text output);
+    `caption` is shown under the chart (the description when not given).
     """
     spec = _base(chart).to_dict()
     spec["description"] = description
     chart_id = h.stable_id(f"chart-{name}", h.script_json(spec))
-    markup = (f'<div class="{CHART_CLASS}" id="{chart_id}" role="img" aria-label="{h.text(description)}">'
+    markup = (f'<figure class="evidence-figure">'
+              f'<div class="{CHART_CLASS}" id="{chart_id}" role="img" aria-label="{h.text(description)}">'
               f"</div>\n"
-              f'<script type="application/json" id="{chart_id}-spec">{h.script_json(spec)}</script>')
+              f'<script type="application/json" id="{chart_id}-spec">{h.script_json(spec)}</script>'
+              f'<figcaption>{h.text(caption or description)}</figcaption></figure>')
     return h.Fragment(markup, description)
 
 
@@ -86,3 +91,111 @@ def trials_by_phase(rows: pd.DataFrame, statuses: list[str]) -> alt.Chart:
                  alt.Tooltip("status_label:N", title="Status"),
                  alt.Tooltip("enrollment:Q", title="Enrolment")],
     ).properties(width="container", height=alt.Step(28))
+
+
+# -- outcomes, safety overview, timeline ---------------------------------------------------------
+TIME_BASES = ["At the reported timepoint", "At the report's follow-up (no timepoint given)"]
+SAFETY_CATEGORIES = ["No patient with the event", "One or more patients"]
+SAFETY_COLOURS = ["#56B4E9", "#E69F00"]  # Okabe–Ito sky blue and orange: dark text stays legible
+
+
+def _outcome_tooltip(value_title: str) -> list[alt.Tooltip]:
+    return [alt.Tooltip("label:N", title="Report"), alt.Tooltip("patient:N", title="Patient"),
+            alt.Tooltip("measure:N", title="Measure"), alt.Tooltip("statistic:N", title="Statistic"),
+            alt.Tooltip("months:Q", title="Months after infusion"),
+            alt.Tooltip("time_basis:N", title="Time"),
+            alt.Tooltip("shown:N", title=value_title),
+            alt.Tooltip("n_evaluated:Q", title="Evaluated"),
+            alt.Tooltip("locator:N", title="Where in source"), alt.Tooltip("note:N", title="Note")]
+
+
+def _outcome_panel(rows: pd.DataFrame, measures: list[str], shown: list[str], y: alt.Y,
+                   title: str, value_title: str) -> alt.LayerChart:
+    base = alt.Chart(rows).encode(
+        x=alt.X("months:Q", title="Months after infusion", scale=alt.Scale(zero=True),
+                axis=alt.Axis(tickMinStep=1)),
+        y=y,
+        color=alt.Color("measure:N", title="Measure", scale=colour_scale(measures),
+                        legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=320,
+                                          values=shown)),
+        detail="series:N")
+    lines = base.mark_line(opacity=0.5)
+    points = base.mark_point(size=70, filled=True, opacity=0.9).encode(
+        shape=alt.Shape("time_basis:N", title="Time", scale=alt.Scale(domain=TIME_BASES,
+                        range=["circle", "diamond"]),
+                        legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=320)),
+        tooltip=_outcome_tooltip(value_title))
+    return alt.layer(lines, points).properties(title=title, width=360, height=220)
+
+
+def outcome_trajectories(scores: pd.DataFrame, shares: pd.DataFrame,
+                         measures: list[str]) -> alt.TopLevelMixin:
+    """Outcomes against time after infusion, one line per report (and patient, where the
+    source reports patients), as reported — never pooled.
+
+    Top: change from baseline of a clinical score (EDSS, MG-ADL, QMG, MGC …; lower is better
+    for all of them). Bottom: share of the evaluated patients with a binary outcome
+    (relapse-free, drug-free remission, responders …). Both frames need columns label,
+    patient, series, measure, statistic, months, time_basis, value, shown, n_evaluated,
+    locator, note; either may be empty (its panel is left out)."""
+    panels = []
+    shown = [m for m in measures if m in set(scores.get("measure", [])) | set(shares.get("measure", []))]
+    if not scores.empty:
+        panels.append(_outcome_panel(
+            scores, measures, shown, alt.Y("value:Q", title="Change from baseline (points)"),
+            "Change in clinical scores", "Change"))
+    if not shares.empty:
+        panels.append(_outcome_panel(
+            shares, measures, shown, alt.Y("value:Q", title="Patients with the outcome (%)",
+                                    scale=alt.Scale(domain=[0, 100])),
+            "Patients with the outcome", "Patients"))
+    if not panels:
+        raise ValueError("no outcome rows to plot")
+    return panels[0] if len(panels) == 1 else alt.vconcat(*panels).resolve_scale(color="shared")
+
+
+def safety_grid(rows: pd.DataFrame, columns: list[str]) -> alt.FacetChart:
+    """CRS and ICANS across diseases: one cell per report and event-grade column (e.g.
+    "CRS ≥3"), with the number of patients (of those evaluated) as reported, one block of
+    rows per disease. Nothing is added up; an empty cell was not reported.
+
+    `rows` needs columns disease, disease_label, label, column, event_label, grade_label,
+    category, cell_text, n_patients, n_evaluated, scale, locator; `columns` orders the
+    event-grade columns."""
+    tooltip = [alt.Tooltip("disease_label:N", title="Disease"), alt.Tooltip("label:N", title="Report"),
+               alt.Tooltip("event_label:N", title="Event"), alt.Tooltip("grade_label:N", title="Grade"),
+               alt.Tooltip("n_patients:Q", title="Patients with the event"),
+               alt.Tooltip("n_evaluated:Q", title="Evaluated"),
+               alt.Tooltip("scale:N", title="Grading scale"),
+               alt.Tooltip("locator:N", title="Where in source")]
+    base = alt.Chart().encode(  # the tooltip on the cell and on its number, which covers it
+        x=alt.X("column:N", title=None, sort=columns, scale=alt.Scale(domain=columns),
+                axis=alt.Axis(orient="top", labelAngle=0, labelLimit=90)),
+        y=alt.Y("label:N", title=None, axis=alt.Axis(labelLimit=230)),
+        tooltip=tooltip)
+    cells = base.mark_rect(stroke="#ffffff", strokeWidth=2).encode(
+        color=alt.Color("category:N", title="Reported",
+                        scale=alt.Scale(domain=SAFETY_CATEGORIES, range=SAFETY_COLOURS),
+                        legend=alt.Legend(orient="bottom")))
+    text = base.mark_text(fontSize=11, color="#000000").encode(text="cell_text:N")
+    return alt.layer(cells, text, data=rows).properties(width=alt.Step(62), height=alt.Step(22)).facet(
+        row=alt.Row("disease:N", title=None, sort=alt.SortField("order"),
+                    header=alt.Header(labelAngle=0, labelAlign="left", labelFontWeight="bold")),
+        spacing=10,
+    ).resolve_scale(y="independent")
+
+
+def timeline(rows: pd.DataFrame, kinds: list[str]) -> alt.Chart:
+    """Clinical reports by year of publication and registered trials by year of registration,
+    side by side per year.
+
+    `rows` needs columns year (text), kind, n, items (the reports or trials, for the tooltip)."""
+    return alt.Chart(rows).mark_bar().encode(
+        x=alt.X("year:O", title="Year", axis=alt.Axis(labelAngle=0)),
+        xOffset=alt.XOffset("kind:N", sort=kinds),
+        y=alt.Y("n:Q", title="Number", axis=alt.Axis(tickMinStep=1)),
+        color=alt.Color("kind:N", title=None, sort=kinds, scale=colour_scale(kinds),
+                        legend=alt.Legend(orient="bottom")),
+        tooltip=[alt.Tooltip("year:O", title="Year"), alt.Tooltip("kind:N", title="What"),
+                 alt.Tooltip("n:Q", title="Number"), alt.Tooltip("items:N", title="Which")],
+    ).properties(width="container", height=240)

@@ -268,6 +268,8 @@ class Page:
 
     # -- charts -------------------------------------------------------------------------------
     def patients_chart(self) -> h.Fragment:
+        if self.studies.empty:
+            return _note("No clinical report has been found for this page yet, so there is no chart.")
         studies = self.studies.assign(label=self.report_labels(self.studies))
         rows = pd.DataFrame({
             "label": studies["label"], "n_treated": studies["n_treated"].astype("float"),
@@ -278,20 +280,30 @@ class Page:
         description = (f"Bar chart of patients treated per report ({self.scope.describe()}); "
                        f"{len(rows)} reports, coloured by target.")
         chart = charts.patients_by_report(_plain(rows), list(self.ev.vocab("targets")["code"]))
-        return charts.render(chart, f"patients-{self.scope.disease or 'all'}", description)
+        caption = ("Patients treated per report, coloured by CAR target. Reports of the same "
+                   "patients (one cohort) appear once each; hover a bar for product, design and "
+                   "follow-up. The numbers are in the table above.")
+        return charts.render(chart, f"patients-{self.scope.disease or 'all'}", description, caption)
 
     def crs_icans_chart(self) -> h.Fragment:
         rows = self._safety_rows()
         rows = rows[rows["event"].isin(["crs", "icans"]) & (rows["grade"] != "any")]
+        if rows.empty:
+            return _note("No report on this page grades CRS or ICANS, so there is no chart; what "
+                         "was reported is in the safety table.")
         grades = [self.ev.label("grades", g) for g in self.ev.vocab("grades")["code"] if g != "any"]
         description = (f"Stacked bar chart of patients with CRS or ICANS by grade per report "
                        f"({self.scope.describe()}); {rows['study_id'].nunique()} reports with graded events.")
         chart = charts.events_by_grade(_plain(rows[["label", "event_label", "grade", "grade_label",
                                                     "n_patients", "n_evaluated"]]), grades)
-        return charts.render(chart, f"crs-icans-{self.scope.disease or 'all'}", description)
+        caption = ("Patients with CRS or ICANS per report, stacked by grade, as each source "
+                   "graded them; reports that give only 'any grade' are in the table below.")
+        return charts.render(chart, f"crs-icans-{self.scope.disease or 'all'}", description, caption)
 
     def trials_chart(self) -> h.Fragment:
         trials = self.trials
+        if trials.empty:
+            return _note("No registered trial has been found for this page yet, so there is no chart.")
         rows = pd.DataFrame({
             "registry_id": trials["registry_id"], "title": trials["title"], "target": trials["target"],
             "enrollment": trials["enrollment"].astype("float"),
@@ -302,7 +314,136 @@ class Page:
         description = (f"Bar chart of {len(rows)} registered trials ({self.scope.describe()}) "
                        f"by phase, coloured by recruitment status.")
         chart = charts.trials_by_phase(_plain(rows), statuses)
-        return charts.render(chart, f"trials-{self.scope.disease or 'all'}", description)
+        caption = ("Registered trials per phase, coloured by recruitment status as shown on the "
+                   "registry record on the date it was read; hover a bar for the trials.")
+        return charts.render(chart, f"trials-{self.scope.disease or 'all'}", description, caption)
+
+    def outcomes_chart(self) -> h.Fragment:
+        """Outcomes against months after infusion, per report (and patient), as reported."""
+        scores, shares, unplotted = self._outcome_series()
+        where = self.scope.describe()
+        if scores.empty and shares.empty:
+            reason = ("No outcome has been recorded for these reports yet."
+                      if self.table("outcomes").empty else
+                      "No outcome of these reports has both a comparable measure (a change in a "
+                      "clinical score, or a count of evaluated patients) and a time after "
+                      "infusion, so there is nothing to plot; every reported outcome is in the "
+                      "table below.")
+            return _note(reason)
+        n_reports = pd.concat([scores["study_id"], shares["study_id"]]).nunique()
+        description = (f"Line chart of reported outcomes against months after infusion ({where}): "
+                       f"{len(scores)} score changes and {len(shares)} shares of evaluated patients "
+                       f"from {n_reports} reports, one line per report and patient, not pooled. "
+                       f"The outcomes table below lists every value.")
+        caption = ("Outcomes as reported, against months after infusion: change from baseline in "
+                   "clinical scores (lower is better for EDSS, MG-ADL, QMG and MGC) and the share of "
+                   "evaluated patients with a binary outcome. Diamonds mark values whose source "
+                   "gives no timepoint, placed at the report's follow-up. Results are not pooled "
+                   f"across reports. Not plotted: {unplotted} outcome rows without a comparable "
+                   "measure or time (including outcomes coded 'other'); see the table.")
+        measures = [self.ev.label("outcomes", c) for c in self.ev.vocab("outcomes")["code"]]
+        columns = ["study_id", "label", "patient", "series", "measure", "statistic", "months",
+                   "time_basis", "value", "shown", "n_evaluated", "locator", "note"]
+        chart = charts.outcome_trajectories(_plain(scores[columns]), _plain(shares[columns]), measures)
+        return charts.render(chart, f"outcomes-{self.scope.disease or 'all'}", description, caption)
+
+    def outcomes_table(self, caption: str | None = None) -> h.Fragment:
+        rows = self._outcome_rows()
+        label = self.ev.label
+        cols = [
+            tables.Column("Report", lambda r: h.link(r["label"], r["source_url"])),
+            tables.Column("Patient", lambda r: h.text(r["patient"])),
+            tables.Column("Outcome", lambda r: h.text(label("outcomes", r["outcome"]))),
+            tables.Column("Months", lambda r: h.text(r["timepoint_months"]), numeric=True),
+            tables.Column("Evaluated", lambda r: h.text(r["n_evaluated"]), numeric=True),
+            tables.Column("Statistic", lambda r: h.text(label("statistics", r["statistic"]))),
+            tables.Column("Value", lambda r: h.text(r["value"]), numeric=True),
+            tables.Column("Range", lambda r: h.text(_spread(r))),
+            tables.Column("Unit", lambda r: h.text(r["unit"])),
+            tables.Column("Where in source", lambda r: h.text(r["locator"])),
+            tables.Column("Note", lambda r: h.text(r["notes"])),
+        ]
+        caption = caption or (f"Reported outcomes ({self.scope.describe()}), one row per reported "
+                              "number; empty cells were not reported.")
+        return tables.render(rows, cols, f"outcomes-{self.scope.disease or 'all'}", caption)
+
+    def safety_overview_chart(self) -> h.Fragment:
+        """CRS and ICANS by grade across diseases: one cell per report, event and grade."""
+        rows = self._safety_rows()
+        rows = rows[rows["event"].isin(["crs", "icans"])].merge(
+            self.studies[["study_id", "disease"]], on="study_id", how="left")
+        diseases = list(self.ev.vocab("diseases")["code"])
+        grades = list(self.ev.vocab("grades")["code"])
+        short = {"any": "any"} | {g: g.replace(">=", "\u2265") for g in grades if g != "any"}
+        rows = rows.assign(
+            disease_label=rows["disease"].map(lambda c: self.ev.label("diseases", c)),
+            order=rows["disease"].map(diseases.index),
+            column=rows["event"].str.upper() + " " + rows["grade"].map(short),
+            _col=rows["event"].map(["crs", "icans"].index) * 100 + rows["grade"].map(grades.index),
+            category=rows["n_patients"].map(
+                lambda n: charts.SAFETY_CATEGORIES[0] if n == 0 else charts.SAFETY_CATEGORIES[1]),
+            cell_text=rows.apply(lambda r: f"{int(r['n_patients'])}" + (
+                "" if pd.isna(r["n_evaluated"]) else f"/{int(r['n_evaluated'])}"), axis=1),
+        ).sort_values(["order", "pub_date", "study_id"])
+        columns = list(rows.sort_values("_col")["column"].drop_duplicates())
+        description = (f"Grid of cytokine release syndrome (CRS) and neurotoxicity (ICANS) by grade "
+                       f"across {rows['disease'].nunique()} diseases and {rows['study_id'].nunique()} "
+                       f"reports: each cell gives the patients with the event, of those evaluated "
+                       f"where stated, as reported. Nothing is added up. The safety table below "
+                       f"lists the same numbers.")
+        caption = ("CRS and ICANS by grade, per report, grouped by disease. A cell reads 'patients with the event / patients "
+                   "evaluated' (only the first number when the source does not say how many were "
+                   "evaluated). Blue: the source reports no patient with the event at that grade; "
+                   "orange: one or more. Grades as each source reports them; an empty cell was "
+                   "not reported. Hover a cell for the grading scale and where in the source.")
+        keep = ["disease", "disease_label", "order", "label", "column", "event_label", "grade_label",
+                "category", "cell_text", "n_patients", "n_evaluated", "scale", "locator"]
+        chart = charts.safety_grid(_plain(rows[keep]), columns)
+        return charts.render(chart, f"safety-overview-{self.scope.disease or 'all'}", description, caption)
+
+    def timeline_chart(self) -> h.Fragment:
+        """Clinical reports by year of publication and trials by year of registration."""
+        kinds = ["Clinical reports", "Registered trials"]
+        studies = self.studies.assign(label=self.report_labels(self.studies))
+        items = [(kinds[0], str(d)[:4], lab) for d, lab in zip(studies["pub_date"], studies["label"])]
+        trials = self.trials
+        registered = trials["registered_on"] if "registered_on" in trials else pd.Series(
+            pd.NA, index=trials.index)
+        items += [(kinds[1], str(d)[:4] if not pd.isna(d) else "nan", rid)
+                  for d, rid in zip(registered, trials["registry_id"])]
+        frame = pd.DataFrame(items, columns=["kind", "year", "item"])
+        undated = frame[frame["year"].isin(["nan", "<NA>"])]
+        dated = frame.drop(undated.index)
+        rows = dated.groupby(["year", "kind"]).agg(
+            n=("item", "size"), items=("item", lambda s: "; ".join(sorted(s)))).reset_index()
+        per_year = "; ".join(f"{kind.lower()}: " + (", ".join(
+            f"{r.year} {r.n}" for r in rows[rows["kind"] == kind].itertuples()) or "none dated")
+            for kind in kinds)
+        missing = {k: int((undated["kind"] == k).sum()) for k in kinds}
+        description = (f"Bar chart of clinical reports by year of publication and registered trials "
+                       f"by year of first registration. Per year, {per_year}. Without a recorded "
+                       f"date (not shown): {missing[kinds[0]]} reports and {missing[kinds[1]]} trials.")
+        caption = ("Clinical reports by year of publication and registered trials by year of first "
+                   "registration (first posted), as read in each source. Not shown, because no "
+                   f"date was recorded: {missing[kinds[0]]} reports (many news items give none) and "
+                   f"{missing[kinds[1]]} trials. Hover a bar for the reports or trials it counts.")
+        chart = charts.timeline(_plain(rows), kinds)
+        return charts.render(chart, "timeline", description, caption)
+
+    # -- explorer -----------------------------------------------------------------------------
+    def explorer_studies(self) -> h.Fragment:
+        """Every clinical report, to search, filter and sort; rows anchored as #study-<id>."""
+        from . import explorer
+
+        return explorer.studies(self.ev, self.studies, self.report_labels(self.studies),
+                                explorer.repository_url(self.ev.root), _followup)
+
+    def explorer_trials(self) -> h.Fragment:
+        """Every registered trial, to search, filter and sort; rows anchored as #trial-<id>."""
+        from . import explorer
+
+        return explorer.trials(self.ev, self.trials, self.table("trial-diseases"), self.studies,
+                               explorer.repository_url(self.ev.root))
 
     # -- releases -----------------------------------------------------------------------------
     def whats_new(self) -> h.Fragment:
@@ -321,6 +462,55 @@ class Page:
         return dictionary(self.ev, group)
 
     # -- helpers ------------------------------------------------------------------------------
+    OUTCOME_SCORE_STATISTICS = ("mean-change", "median-change", "change")
+
+    def _outcome_rows(self) -> pd.DataFrame:
+        outcomes = self.table("outcomes").merge(
+            self.studies[["study_id", "bibkey", "source_url", "pub_date", "followup_months",
+                          "followup_stat"]], on="study_id", how="left")
+        outcomes = outcomes.assign(label=self.report_labels(outcomes))
+        return outcomes.sort_values(["pub_date", "study_id", "outcome", "timepoint_months",
+                                     "outcome_id"], na_position="first").reset_index(drop=True)
+
+    def _outcome_series(self) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+        """The plottable outcome rows: score changes (points) and shares of evaluated patients,
+        each with a time after infusion (the reported timepoint, else the report's follow-up),
+        and how many outcome rows could not be plotted."""
+        rows = self._outcome_rows()
+        units = dict(zip(self.ev.vocab("outcomes")["code"], self.ev.vocab("outcomes")["unit"]))
+        followup_known = rows["followup_months"].notna()
+        months = rows["timepoint_months"].astype("Float64").where(
+            rows["timepoint_months"].notna(), rows["followup_months"].astype("Float64"))
+        rows = rows.assign(
+            months=months,
+            time_basis=[charts.TIME_BASES[0] if t else charts.TIME_BASES[1]
+                        for t in rows["timepoint_months"].notna()],
+            measure=rows["outcome"].map(lambda c: self.ev.label("outcomes", c)),
+            statistic_code=rows["statistic"],
+            patient=rows["patient"],
+            note=rows["notes"].map(lambda n: "" if pd.isna(n) else (n if len(n) <= 160 else n[:157] + "...")),
+            series=rows["study_id"] + "|" + rows["patient"].fillna("") + "|" + rows["outcome"] + "|"
+                   + rows["statistic"] + "|" + rows["n_evaluated"].astype("string").fillna(""),
+        )
+        rows = rows.assign(statistic=rows["statistic_code"].map(lambda c: self.ev.label("statistics", c)))
+        timed = rows["months"].notna() & (rows["timepoint_months"].notna() | followup_known)
+        coded = rows["outcome"] != "other"
+        is_score = (timed & coded & rows["statistic_code"].isin(self.OUTCOME_SCORE_STATISTICS)
+                    & (rows["unit"] == "points") & (rows["outcome"].map(units) == "points"))
+        is_count = (timed & coded & (rows["statistic_code"] == "count") & (rows["unit"] == "patients")
+                    & rows["n_evaluated"].notna() & (rows["n_evaluated"].fillna(0) > 0))
+        is_percent = (timed & coded & (rows["statistic_code"] == "percent") & (rows["unit"] == "percent"))
+        scores = rows[is_score].assign(shown=lambda f: f["value"].map(lambda v: f"{float(v):+g} points"))
+        counts = rows[is_count]
+        counts = counts.assign(
+            shown=[f"{int(v)} of {int(n)} ({100 * float(v) / float(n):.0f}%)"
+                   for v, n in zip(counts["value"], counts["n_evaluated"])],
+            value=(100 * counts["value"].astype("Float64") / counts["n_evaluated"].astype("Float64")))
+        percents = rows[is_percent].assign(shown=lambda f: f["value"].map(lambda v: f"{float(v):g}%"))
+        shares = pd.concat([counts, percents])
+        unplotted = len(rows) - len(scores) - len(shares)
+        return scores.reset_index(drop=True), shares.reset_index(drop=True), int(unplotted)
+
     def _safety_rows(self) -> pd.DataFrame:
         safety = self.safety.merge(self.studies[["study_id", "bibkey", "source_url", "pub_date"]],
                                    on="study_id", how="left")
@@ -337,6 +527,19 @@ def _followup(row) -> str:
         return ""
     value = f"{float(months):g}"
     return value if pd.isna(row["followup_stat"]) else f"{value} ({row['followup_stat']})"
+
+
+def _note(text: str) -> h.Fragment:
+    """What a reader sees instead of an empty chart (an empty chart is an unlabelled image)."""
+    return h.Fragment(f'<p class="evidence-note">{h.text(text)}</p>', text)
+
+
+def _spread(row) -> str:
+    low, high = row["value_low"], row["value_high"]
+    if pd.isna(low) and pd.isna(high):
+        return ""
+    text = f"{'' if pd.isna(low) else f'{float(low):g}'} to {'' if pd.isna(high) else f'{float(high):g}'}"
+    return text if pd.isna(row["dispersion"]) else f"{text} ({row['dispersion']})"
 
 
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:

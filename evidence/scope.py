@@ -17,6 +17,7 @@ import pandas as pd
 
 from . import bib as bibmod
 from .data import Evidence, load
+from .explorer import repository_url
 from .paths import package_dir
 
 EVIDENCE_TABLES = ("studies", "outcomes", "safety", "trials", "trial-diseases",
@@ -93,6 +94,8 @@ def digest(scope: Scope, ev: Evidence | None = None, root: Path | None = None) -
         if name.startswith("vocab-"):
             h.update(f"\0vocab {name}\0".encode() + ev[name].to_csv(index=False).encode())
     h.update(json.dumps(ev.descriptor, sort_keys=True).encode())
+    # the explorer's correction links name the repository (_config.yml or the environment)
+    h.update(f"\0repository {repository_url(ev.root) if ev.root else ''}".encode())
     if keys:
         h.update(bibmod.entry_fingerprint(bibmod.load(ev.root), keys).encode())
     h.update(_package_code())

@@ -29,8 +29,11 @@ def render(frame: pd.DataFrame, columns: list[Column], name: str, caption: str) 
         cells = "".join(f"<td{_num(c)}>{c.cell(record)}</td>" for c in columns)
         rows.append(f"<tr>{cells}</tr>")
     body = "\n".join(rows) or f'<tr><td colspan="{len(columns)}">No records.</td></tr>'
-    markup = (f'<div class="evidence-table-wrapper"><table class="evidence-table" id="{table_id}">'
-              f"<caption>{h.text(caption)}</caption><thead><tr>{head}</tr></thead>"
+    # the wrapper scrolls wide tables sideways: a named region that takes keyboard focus, so
+    # keyboard users can scroll it too (axe: scrollable-region-focusable)
+    markup = (f'<div class="evidence-table-wrapper" role="region" tabindex="0" '
+              f'aria-labelledby="{table_id}-caption"><table class="evidence-table" id="{table_id}">'
+              f'<caption id="{table_id}-caption">{h.text(caption)}</caption><thead><tr>{head}</tr></thead>'
               f"<tbody>\n{body}\n</tbody></table></div>")
     plain = frame.to_string(index=False) if not frame.empty else "No records."
     return h.Fragment(markup, f"{caption}\n{plain}")

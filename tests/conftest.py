@@ -88,3 +88,7 @@ def built(tmp_path_factory) -> Build:
 def built_copy(built, tmp_path) -> Path:
     """A private copy of the built book, execution cache included, to edit and rebuild."""
     return copy_book(tmp_path / "book", source=built.root, with_build=True)
+
+
+# browser fixtures (site, browser) for every browser test module
+from browser_support import book_pdf, browser, site  # noqa: E402,F401

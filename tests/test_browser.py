@@ -3,83 +3,12 @@
 request, every chart drawn, every citation resolved. Screenshots go to test-output/."""
 from __future__ import annotations
 
-import functools
-import os
-import shutil
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
-from urllib.parse import urlparse
-
 import pytest
 
+from browser_support import CHARTS_DRAWN, Visit, site_pages as _pages
 from conftest import OUTPUT
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 DISEASE_PAGES = ["chapters/ms.html", "chapters/nmosd.html", "chapters/mogad.html", "chapters/mg.html"]
-CHARTS_DRAWN = """() => [...document.querySelectorAll('div.evidence-chart')]
-  .every(el => el.querySelector('svg, canvas') || el.classList.contains('evidence-chart-error'))"""
-
-
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture(scope="session")
-def site(built):
-    handler = functools.partial(QuietHandler, directory=str(built.html))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}", built.html
-    server.shutdown()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"CI=true but no Chromium at {CHROMIUM}: .ci/run must install it")
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield launched
-        launched.close()
-
-
-class Visit:
-    """One page in a fresh context, with its console errors and blocked requests recorded."""
-
-    def __init__(self, browser, url: str, **context_args):
-        self.errors: list[str] = []
-        self.blocked: list[str] = []
-        self.context = browser.new_context(**context_args)
-        self.context.route("**/*", self._route)
-        self.page = self.context.new_page()
-        self.page.on("console", lambda m: m.type == "error" and self.errors.append(f"console: {m.text}"))
-        self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
-        self.page.goto(url, wait_until="load")
-
-    def _route(self, route):
-        url = urlparse(route.request.url)
-        if url.scheme in ("data", "blob") or url.hostname in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            self.blocked.append(route.request.url)
-            route.abort()
-
-    def close(self):
-        self.context.close()
-
-
-def _pages(html_root: Path) -> list[str]:
-    return sorted(str(p.relative_to(html_root)) for p in html_root.rglob("*.html")
-                  if "_static" not in p.parts)
 
 
 def test_every_page_loads_cleanly_offline(site, browser):

@@ -17,8 +17,9 @@ from conftest import REPO, sphinx_warnings
 DISEASE_CHAPTERS = {"MS": "chapters/ms", "NMOSD": "chapters/nmosd", "MOGAD": "chapters/mogad",
                     "MG": "chapters/mg"}
 TOC_CHAPTERS = ["introduction", "methods", "ms", "nmosd", "mogad", "mg", "other-disorders",
-                "safety", "trial-landscape", "preclinical", "outlook", "glossary", "whats-new",
-                "how-to-cite", "downloads", "data-dictionary", "references"]
+                "safety", "trial-landscape", "preclinical", "evidence-explorer", "outlook",
+                "glossary", "whats-new", "how-to-cite", "downloads", "data-dictionary",
+                "contributing", "references"]
 
 
 def test_strict_build_has_zero_warnings(built):

@@ -70,8 +70,10 @@ def test_row_edit_reruns_only_the_pages_that_show_it_plain_jb_build(built_copy):
     executed = _executed_since(built_copy, before)
     assert "mg.md" in executed
     assert not executed & (DATA_PAGES - {"mg.md"}), executed
-    # the MG chapter lists MG products; What's new lists every row changed since the release
+    # the pages whose tables list MG products: the MG chapter, the explorer (every report) and
+    # What's new (every row changed since the last release)
     assert _pages_with(built_copy, "Edited-product-7731") == {"chapters/mg.html",
+                                                               "chapters/evidence-explorer.html",
                                                                "chapters/whats-new.html"}
 
 

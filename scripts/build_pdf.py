@@ -1,0 +1,119 @@
+"""The whole book as one PDF, with every chart as a drawn (vector) image. `make pdf` runs it.
+
+1. Jupyter Book's `singlehtml` builder writes the book as one page (`_build/singlehtml/`),
+   using the same execution cache as the HTML site.
+2. Chromium opens that page from a server on 127.0.0.1 with every other request blocked,
+   in print media, waits until vega has drawn every chart as SVG, and prints it with PDF
+   bookmarks from the headings. The browser is Debian's `chromium` (or $CHROMIUM), driven by
+   Playwright; nothing is downloaded. Where no such binary exists (GitHub's Ubuntu runners),
+   Playwright's own browser is used if it was installed there.
+3. The PDF is written to `_build/pdf/<name>.pdf` and copied into the HTML site as
+   `_build/html/<name>.pdf`, where the home page links to it.
+
+    python scripts/build_pdf.py [--root BOOK] [--skip-build]
+"""
+from __future__ import annotations
+
+import argparse
+import functools
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlparse
+
+NAME = "car-t-neuroimmune.pdf"  # the home page links to this name
+CHARTS_DRAWN = """() => [...document.querySelectorAll('div.evidence-chart')]
+  .every(el => el.querySelector('svg') || el.classList.contains('evidence-chart-error'))"""
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def singlehtml(root: Path) -> Path:
+    jb = Path(sys.executable).parent / "jb"
+    done = subprocess.run([str(jb), "build", ".", "--builder", "custom", "--custom-builder",
+                           "singlehtml", "-W", "-n", "--keep-going"], cwd=root, text=True,
+                          capture_output=True, timeout=900)
+    if done.returncode != 0:
+        sys.exit(f"singlehtml build failed:\n{(done.stdout + done.stderr)[-4000:]}")
+    return root / "_build" / "singlehtml"
+
+
+def chromium_path() -> str | None:
+    for candidate in (os.environ.get("CHROMIUM"), shutil.which("chromium"), "/usr/bin/chromium"):
+        if candidate and Path(candidate).exists():
+            return candidate
+    return None  # Playwright's own browser, where it was installed
+
+
+def print_pdf(site: Path, target: Path, timeout_ms: int = 60000) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    handler = functools.partial(_Quiet, directory=str(site))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    problems: list[str] = []
+
+    def route(r):
+        url = urlparse(r.request.url)
+        if url.scheme in ("data", "blob") or url.hostname in ("127.0.0.1", "localhost"):
+            r.continue_()
+        else:
+            problems.append(f"blocked request: {r.request.url}")
+            r.abort()
+
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=chromium_path(), args=ARGS)
+            context = browser.new_context(viewport={"width": 800, "height": 1100})
+            context.route("**/*", route)
+            page = context.new_page()
+            page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+            page.emulate_media(media="print")
+            page.goto(f"http://127.0.0.1:{server.server_port}/index.html", wait_until="load")
+            page.wait_for_function(CHARTS_DRAWN, timeout=timeout_ms)
+            charts = page.locator("div.evidence-chart svg").count()
+            failed = page.locator("div.evidence-chart-error").count()
+            target.parent.mkdir(parents=True, exist_ok=True)
+            page.pdf(path=str(target), format="A4", print_background=True, outline=True,
+                     tagged=True, margin={"top": "18mm", "bottom": "18mm", "left": "14mm",
+                                          "right": "14mm"})
+            browser.close()
+    finally:
+        server.shutdown()
+    if failed:
+        problems.append(f"{failed} chart(s) could not be drawn")
+    return {"charts": charts, "problems": problems}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--root", type=Path, default=Path(__file__).resolve().parent.parent)
+    parser.add_argument("--skip-build", action="store_true",
+                        help="print the existing _build/singlehtml instead of building it")
+    args = parser.parse_args()
+    root = args.root.resolve()
+    started = time.perf_counter()
+    site = root / "_build" / "singlehtml" if args.skip_build else singlehtml(root)
+    target = root / "_build" / "pdf" / NAME
+    result = print_pdf(site, target)
+    if result["problems"]:
+        sys.exit("PDF not written cleanly:\n" + "\n".join(result["problems"]))
+    html = root / "_build" / "html"
+    if html.is_dir():
+        shutil.copyfile(target, html / NAME)
+    print(f"{target.relative_to(root)}: {target.stat().st_size:,} bytes, {result['charts']} charts, "
+          f"{time.perf_counter() - started:.1f} s" + (f"; copied to _build/html/{NAME}" if html.is_dir() else ""))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,111 @@
+"""Browser fixtures shared by the browser tests (imported into conftest.py): the built site
+served from 127.0.0.1, Debian's chromium driven by Playwright, and `Visit`, one page in a fresh
+context with every request leaving the site blocked and every console error recorded."""
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+CHARTS_DRAWN = """() => [...document.querySelectorAll('div.evidence-chart')]
+  .every(el => el.querySelector('svg, canvas') || el.classList.contains('evidence-chart-error'))"""
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def site(built):
+    handler = functools.partial(QuietHandler, directory=str(built.html))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}", built.html
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"CI=true but no Chromium at {CHROMIUM}: .ci/run must install it")
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield launched
+        launched.close()
+
+
+class Visit:
+    """One page in a fresh context, with its console errors and blocked requests recorded."""
+
+    def __init__(self, browser, url: str, init_script: str | None = None, **context_args):
+        self.errors: list[str] = []
+        self.blocked: list[str] = []
+        self.context = browser.new_context(**context_args)
+        if init_script:
+            self.context.add_init_script(init_script)
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(f"console: {m.text}"))
+        self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
+        self.page.goto(url, wait_until="load")
+
+    def _route(self, route):
+        url = urlparse(route.request.url)
+        if url.scheme in ("data", "blob") or url.hostname in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            self.blocked.append(route.request.url)
+            route.abort()
+
+    def wait_for_charts(self, timeout: int = 15000) -> None:
+        self.page.wait_for_function(CHARTS_DRAWN, timeout=timeout)
+
+    def close(self):
+        self.context.close()
+
+
+# the theme keeps the reader's colour mode in localStorage: set before a page loads, the page
+# (and its charts, drawn with vega's dark theme) starts in dark mode
+DARK_MODE = "localStorage.setItem('mode', 'dark'); localStorage.setItem('theme', 'dark');"
+
+
+def site_pages(html_root: Path) -> list[str]:
+    """Every HTML page of the built site, relative to its root."""
+    return sorted(str(p.relative_to(html_root)) for p in html_root.rglob("*.html")
+                  if "_static" not in p.parts)
+
+
+@pytest.fixture(scope="session")
+def book_pdf(built, tmp_path_factory):
+    """`scripts/build_pdf.py` run on a private copy of the built book (the singlehtml build
+    must not touch the shared build's environment); the PDF is then offered in the shared
+    site as `make pdf` does, so the home page's download link resolves."""
+    import subprocess
+    import sys
+
+    from conftest import copy_book
+
+    if not Path(CHROMIUM).exists() and not os.environ.get("CI"):
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    root = copy_book(tmp_path_factory.mktemp("pdf") / "book", source=built.root, with_build=True)
+    done = subprocess.run([sys.executable, "scripts/build_pdf.py", "--root", str(root)], cwd=root,
+                          text=True, capture_output=True, timeout=900)
+    assert done.returncode == 0, done.stdout + done.stderr
+    pdf = root / "_build" / "pdf" / "car-t-neuroimmune.pdf"
+    shutil.copyfile(pdf, built.html / pdf.name)
+    return {"path": pdf, "log": done.stdout, "singlehtml": root / "_build" / "singlehtml" / "index.html"}

@@ -1,0 +1,126 @@
+"""Figures: an outcome figure per disease chapter (or a sentence saying why there is nothing to
+plot), the safety overview across diseases and the timeline; every chart has a caption, a text
+alternative, the colour-blind-safe palette and tooltips that work in the browser."""
+from __future__ import annotations
+
+import csv
+import html
+import json
+import re
+
+import pytest
+
+from browser_support import Visit
+from conftest import REPO
+
+OKABE_ITO = {"#0072B2", "#D55E00", "#CC79A7", "#009E73", "#56B4E9", "#E69F00", "#F0E442", "#000000"}
+FIGURE = re.compile(r'<figure class="evidence-figure"><div class="evidence-chart" id="([^"]+)" role="img" '
+                    r'aria-label="([^"]*)"></div>\s*<script type="application/json" id="\1-spec">(.*?)</script>'
+                    r"<figcaption>([^<]+)</figcaption></figure>", re.S)
+
+
+def _figures(built, docname: str) -> dict[str, dict]:
+    return {chart_id: {"label": html.unescape(label), "spec": json.loads(spec), "caption": caption}
+            for chart_id, label, spec, caption in FIGURE.findall(built.page(docname))}
+
+
+def _csv(name: str) -> list[dict]:
+    with (REPO / "data" / f"{name}.csv").open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _values(spec: dict) -> list[dict]:
+    found = []
+    def walk(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "datasets":
+                    for rows in value.values():
+                        found.extend(rows)
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+    walk(spec)
+    return found
+
+
+def test_every_chart_has_a_caption_a_text_alternative_and_the_palette(built):
+    pages = [p.relative_to(built.html).with_suffix("").as_posix() for p in built.html.rglob("*.html")
+             if "_static" not in p.parts]
+    n = 0
+    for docname in pages:
+        page = built.page(docname)
+        figures = _figures(built, docname)
+        assert len(figures) == page.count('class="evidence-chart"'), docname  # all are figures
+        for chart_id, fig in figures.items():
+            n += 1
+            assert len(fig["label"]) > 40 and len(fig["caption"]) > 40, chart_id
+            colours = set(re.findall(r'"(#[0-9A-Fa-f]{6})"', json.dumps(fig["spec"])))
+            colours -= {"#ffffff", "#FFFFFF"}  # cell borders
+            assert colours <= OKABE_ITO, (chart_id, colours - OKABE_ITO)
+            assert "tooltip" in json.dumps(fig["spec"]), chart_id
+    assert n >= 12
+
+
+@pytest.mark.parametrize("docname, plotted", [("chapters/mg", True), ("chapters/nmosd", True),
+                                               ("chapters/ms", False), ("chapters/mogad", False)])
+def test_each_disease_chapter_has_an_outcome_figure_or_says_why_not(built, docname, plotted):
+    page = built.page(docname)
+    assert '<section id="outcomes">' in page
+    outcome_charts = [f for i, f in _figures(built, docname).items() if i.startswith("chart-outcomes-")]
+    assert bool(outcome_charts) == plotted
+    if not plotted:
+        assert '<p class="evidence-note">' in page.split('<section id="outcomes">')[1].split("</section>")[0]
+    assert 'id="table-outcomes-' in page  # the data as a table: the text alternative
+
+
+def test_mg_score_changes_are_the_timed_score_rows_of_the_csv(built):
+    """Recounted here with the csv module: MG rows with a change in a points score at a stated
+    timepoint are exactly the points of the upper panel."""
+    mg = {r["study_id"] for r in _csv("studies") if r["disease"] == "MG"}
+    points_scores = {r["code"] for r in _csv("vocab/outcomes") if r["unit"] == "points"}
+    expected = sorted((float(r["timepoint_months"]), float(r["value"])) for r in _csv("outcomes")
+                      if r["study_id"] in mg and r["outcome"] in points_scores and r["timepoint_months"]
+                      and r["statistic"] in ("mean-change", "median-change", "change") and r["unit"] == "points")
+    (fig,) = [f for i, f in _figures(built, "chapters/mg").items() if i.startswith("chart-outcomes-")]
+    shown = sorted({(row["months"], row["value"], row["series"]) for row in _values(fig["spec"])
+                    if row.get("shown", "").endswith("points")})
+    assert sorted((m, v) for m, v, _ in shown) == expected
+
+
+def test_safety_overview_and_timeline_match_the_data(built):
+    studies = {r["study_id"]: r for r in _csv("studies")}
+    graded = [r for r in _csv("safety") if r["event"] in ("crs", "icans")]
+    (grid,) = [f for i, f in _figures(built, "chapters/safety").items() if i.startswith("chart-safety-overview")]
+    cells = _values(grid["spec"])
+    assert len(cells) == len(graded)
+    assert {c["disease"] for c in cells} == {studies[r["study_id"]]["disease"] for r in graded}
+    (timeline,) = _figures(built, "chapters/evidence-explorer").values()
+    years = {}
+    for row in studies.values():
+        if row["pub_date"]:
+            years[row["pub_date"][:4]] = years.get(row["pub_date"][:4], 0) + 1
+    bars = {r["year"]: r["n"] for r in _values(timeline["spec"]) if r["kind"] == "Clinical reports"}
+    assert bars == years
+
+
+@pytest.mark.parametrize("docname, chart", [("chapters/mg", "chart-outcomes-"),
+                                            ("chapters/safety", "chart-safety-overview-"),
+                                            ("chapters/evidence-explorer", "chart-timeline-")])
+def test_tooltips_show_the_source_of_a_mark(site, browser, docname, chart):
+    base, _ = site
+    visit = Visit(browser, f"{base}/{docname}.html", viewport={"width": 1280, "height": 900})
+    page = visit.page
+    visit.wait_for_charts()
+    target = page.locator(f"div.evidence-chart[id^='{chart}'] svg g.mark-symbol path, "
+                          f"div.evidence-chart[id^='{chart}'] svg g.mark-rect path").first
+    target.scroll_into_view_if_needed()
+    target.hover(force=True)
+    tooltip = page.locator("#vg-tooltip-element")
+    tooltip.wait_for(state="visible", timeout=5000)
+    text = tooltip.inner_text()
+    assert ("Report" in text or "Which" in text), text
+    assert not visit.errors and not visit.blocked, (visit.errors, visit.blocked)
+    visit.close()
