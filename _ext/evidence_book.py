@@ -229,9 +229,12 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 def _templates(app: Sphinx, config) -> None:
-    """Theme components overridden for accessibility (see _ext/templates/)."""
-    if str(TEMPLATES) not in [str(p) for p in config.templates_path]:
-        config.templates_path = [str(TEMPLATES), *config.templates_path]
+    """Theme components overridden for accessibility (see _ext/templates/). The path is given
+    relative to the configuration folder: an absolute one would enter the config hash in
+    `.buildinfo`, and two builds of one commit in different folders would differ."""
+    relative = os.path.relpath(TEMPLATES, app.confdir)
+    if relative not in [str(p) for p in config.templates_path]:
+        config.templates_path = [relative, *config.templates_path]
 
 
 def setup(app: Sphinx) -> dict:

@@ -3,6 +3,7 @@ served from 127.0.0.1, Debian's chromium driven by Playwright, and `Visit`, one 
 context with every request leaving the site blocked and every console error recorded."""
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shutil
@@ -26,13 +27,22 @@ class QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="session")
-def site(built):
-    handler = functools.partial(QuietHandler, directory=str(built.html))
+@contextlib.contextmanager
+def serve(directory: Path):
+    """A static server for `directory` on 127.0.0.1; yields its base URL."""
+    handler = functools.partial(QuietHandler, directory=str(directory))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}", built.html
-    server.shutdown()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def site(built):
+    with serve(built.html) as base:
+        yield base, built.html
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from browser_support import CHARTS_DRAWN, Visit, site_pages as _pages
+from browser_support import CHARTS_DRAWN, Visit, serve, site_pages as _pages
 from conftest import OUTPUT
 
 DISEASE_PAGES = ["chapters/ms.html", "chapters/nmosd.html", "chapters/mogad.html", "chapters/mg.html"]
@@ -84,6 +84,7 @@ def test_version_menu_opens_the_same_page_in_an_archived_release(built, browser,
     at the root and under /v<version>/, the build of main under /dev/. The banner's menu lists
     them and opens the same chapter in the chosen version."""
     import json
+    import shutil
     import subprocess
     import sys
 
@@ -101,11 +102,7 @@ def test_version_menu_opens_the_same_page_in_an_archived_release(built, browser,
                           cwd=REPO, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert (site / f"v{version}" / "chapters" / "ms.html").exists()
-    handler = functools.partial(QuietHandler, directory=str(site))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_port}"
-    try:
+    with serve(site) as base:
         visit = Visit(browser, f"{base}/dev/chapters/ms.html")
         page = visit.page
         menu = page.locator("#evidence-version-select")
@@ -118,5 +115,3 @@ def test_version_menu_opens_the_same_page_in_an_archived_release(built, browser,
         assert "Multiple sclerosis" in page.title()
         assert not visit.errors and not visit.blocked, (visit.errors, visit.blocked)
         visit.close()
-    finally:
-        server.shutdown()
