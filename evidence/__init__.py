@@ -14,7 +14,12 @@ them to a page, counting patients, rendering tables and charts) lives once in th
 - `explorer` — the evidence explorer: searchable tables of every report and trial
 - `validate` — the data checks behind `python -m evidence validate` (and the build's gate)
 - `csvfile`, `formatting` — reading the CSVs by line; `python -m evidence format`
-- `cli`      — `python -m evidence validate|format|bench`
+- `citation` — the book's citation from CITATION.cff: version, formats, meta tags, Zenodo
+- `snapshots`, `changes`, `feed` — release snapshots, What's new, its Atom feed
+- `release`  — `python -m evidence release X.Y.Z`
+- `export`   — the downloads (CSV, zip, JSON, BibTeX) under versioned names
+- `site`     — `python -m evidence assemble`: archived versions for the published site
+- `cli`      — `python -m evidence validate|format|release|export|assemble|bench`
 - `bench`    — benchmarks that print figures
 """
 
