@@ -65,6 +65,14 @@ class Page:
             # the registry ids as text ("none" if the page has no trial), for sentences that name them
             ids = sorted(self._tables["trials"]["registry_id"])
             glue("trial_ids", ", ".join(ids) if ids else "none", display=False)
+        # the evidence cut-off date, from its one named place (data/datapackage.json)
+        glue("evidence_cutoff", self.ev.cutoff, display=False)
+        if "screening" in self._tables:
+            first, last = summary.search_dates(self._tables["screening"])
+            glue("search_first_date", first, display=False)
+            glue("search_last_date", last, display=False)
+            glue("search_dates", f"on {first}" if first == last else f"between {first} and {last}",
+                 display=False)
         return figures
 
     def report_labels(self, frame: pd.DataFrame) -> pd.Series:

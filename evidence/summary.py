@@ -229,6 +229,12 @@ def page_figures(tables: dict[str, pd.DataFrame]) -> dict[str, int | float]:
     return figures
 
 
+def search_dates(screening: pd.DataFrame) -> tuple[str, str]:
+    """First and last date on which a logged search was run (ISO dates, as logged)."""
+    dates = screening["searched_on"].dropna().astype(str)
+    return (dates.min(), dates.max()) if not dates.empty else ("", "")
+
+
 def screening_flow(screening: pd.DataFrame, studies: pd.DataFrame | None = None) -> dict:
     """PRISMA-style counts from the screening log: records found, duplicates removed,
     records screened, exclusions by reason code, and what the included records became."""
@@ -251,4 +257,5 @@ def screening_flow(screening: pd.DataFrame, studies: pd.DataFrame | None = None)
         "n_included_background": int((included["bibkey"].notna() & included["study_id"].isna()
                                       & included["registry_id"].isna()).sum()),
         "n_reports_from_search": int(became[became.isin(clinical)].nunique()),
+        "n_queries": int(screening["query"].dropna().nunique()) if "query" in screening else 0,
     }

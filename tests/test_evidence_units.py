@@ -293,3 +293,15 @@ def test_result_figures_name_each_reported_number_by_its_row():
     assert figures["o_x_o2_value"] == -5.5 and "o_x_o2_n" not in figures  # not reported: not glued
     assert figures["s_qin_2023_nmosd_s1_n"] == 12 and "s_qin_2023_nmosd_s1_of" not in figures
     assert figures["n_outcome_results"] == 2 and figures["n_safety_results"] == 1
+
+
+def test_search_dates_and_query_count_come_from_the_screening_log():
+    na = pd.NA
+    screening = pd.DataFrame({
+        "record_id": ["r1", "r2", "r3"], "query": ["q a", "q a", "q b"],
+        "searched_on": ["2026-03-01", "2026-11-24", na],
+        "decision": ["excluded", "excluded", "excluded"],
+        "reason_code": ["review", "duplicate", "review"],
+        "study_id": [na, na, na], "registry_id": [na, na, na], "bibkey": [na, na, na]})
+    assert summary.search_dates(screening) == ("2026-03-01", "2026-11-24")
+    assert summary.screening_flow(screening)["n_queries"] == 2
