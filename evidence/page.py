@@ -65,6 +65,14 @@ class Page:
             # the registry ids as text ("none" if the page has no trial), for sentences that name them
             ids = sorted(self._tables["trials"]["registry_id"])
             glue("trial_ids", ", ".join(ids) if ids else "none", display=False)
+        # the evidence cut-off date, from its one named place (data/datapackage.json)
+        glue("evidence_cutoff", self.ev.cutoff, display=False)
+        if "screening" in self._tables:
+            first, last = summary.search_dates(self._tables["screening"])
+            glue("search_first_date", first, display=False)
+            glue("search_last_date", last, display=False)
+            glue("search_dates", f"on {first}" if first == last else f"between {first} and {last}",
+                 display=False)
         return figures
 
     def report_labels(self, frame: pd.DataFrame) -> pd.Series:
@@ -181,6 +189,55 @@ class Page:
         caption = caption or ("Registered trials by disease, with the status read on each "
                               "record's date; a basket trial counts once in each of its diseases.")
         return tables.render(rows, cols, f"trials-by-disease-{self.scope.disease or 'all'}", caption)
+
+    def trials_by_table(self, column: str, caption: str | None = None) -> h.Fragment:
+        """Registered trials per target, phase or status (each trial once; not reported last)."""
+        vocab = {"target": "targets", "phase": "phases", "status": "statuses",
+                 "platform": "platforms"}[column]
+        order = list(self.ev.vocab(vocab)["code"])
+        rows = summary.trials_by(self.trials, column, order)
+        headers = {"target": "Target", "phase": "Phase", "status": "Recruitment status",
+                   "platform": "Platform"}
+
+        def value(r) -> str:
+            if pd.isna(r[column]):
+                return "Not reported in the record read"
+            return h.text(self.ev.label(vocab, r[column]))
+
+        cols = [tables.Column(headers[column], value),
+                tables.Column("Registered trials", lambda r: h.text(r["trials"]), numeric=True)]
+        caption = caption or (f"Registered trials by {headers[column].lower()} "
+                              f"({self.scope.describe()}), each trial counted once.")
+        return tables.render(rows, cols, f"trials-by-{column}-{self.scope.disease or 'all'}",
+                             caption)
+
+    def outcomes_table(self, caption: str | None = None) -> h.Fragment:
+        """The reported efficacy results of this page's reports, one row per number as read,
+        with where in the source it stands; described, never pooled."""
+        rows = self.table("outcomes").merge(
+            self.studies[["study_id", "bibkey", "source_url", "pub_date"]], on="study_id",
+            how="left")
+        rows = rows.sort_values(["pub_date", "study_id", "outcome", "timepoint_months",
+                                 "outcome_id"], na_position="first").reset_index(drop=True)
+        # label each report once (a report gives several rows; the study_id is added only
+        # when two different reports share a label)
+        labels = dict(zip(self.studies["study_id"], self.report_labels(self.studies)))
+        rows = rows.assign(label=rows["study_id"].map(labels))
+        label = self.ev.label
+        cols = [
+            tables.Column("Report", lambda r: h.link(r["label"], r["source_url"])),
+            tables.Column("Outcome", lambda r: h.text(label("outcomes", r["outcome"]))),
+            tables.Column("Patient", lambda r: h.text(r["patient"])),
+            tables.Column("Months after infusion", lambda r: h.text(r["timepoint_months"]),
+                          numeric=True),
+            tables.Column("Result", lambda r: h.text(outcome_result(r, label))),
+            tables.Column("Evaluated", lambda r: h.text(r["n_evaluated"]), numeric=True),
+            tables.Column("Where in source", lambda r: h.text(r["locator"])),
+            tables.Column("What the source says", lambda r: h.text(r["notes"])),
+        ]
+        caption = caption or (f"Reported efficacy results ({self.scope.describe()}), as read in "
+                              "each source; not pooled.")
+        return tables.render(rows, cols, f"outcomes-{self.scope.disease or 'all'}", caption)
 
     def safety_table(self, caption: str | None = None) -> h.Fragment:
         rows = self._safety_rows()
@@ -346,26 +403,6 @@ class Page:
                    "time_basis", "value", "shown", "n_evaluated", "locator", "note"]
         chart = charts.outcome_trajectories(_plain(scores[columns]), _plain(shares[columns]), measures)
         return charts.render(chart, f"outcomes-{self.scope.disease or 'all'}", description, caption)
-
-    def outcomes_table(self, caption: str | None = None) -> h.Fragment:
-        rows = self._outcome_rows()
-        label = self.ev.label
-        cols = [
-            tables.Column("Report", lambda r: h.link(r["label"], r["source_url"])),
-            tables.Column("Patient", lambda r: h.text(r["patient"])),
-            tables.Column("Outcome", lambda r: h.text(label("outcomes", r["outcome"]))),
-            tables.Column("Months", lambda r: h.text(r["timepoint_months"]), numeric=True),
-            tables.Column("Evaluated", lambda r: h.text(r["n_evaluated"]), numeric=True),
-            tables.Column("Statistic", lambda r: h.text(label("statistics", r["statistic"]))),
-            tables.Column("Value", lambda r: h.text(r["value"]), numeric=True),
-            tables.Column("Range", lambda r: h.text(_spread(r))),
-            tables.Column("Unit", lambda r: h.text(r["unit"])),
-            tables.Column("Where in source", lambda r: h.text(r["locator"])),
-            tables.Column("Note", lambda r: h.text(r["notes"])),
-        ]
-        caption = caption or (f"Reported outcomes ({self.scope.describe()}), one row per reported "
-                              "number; empty cells were not reported.")
-        return tables.render(rows, cols, f"outcomes-{self.scope.disease or 'all'}", caption)
 
     def safety_overview_chart(self) -> h.Fragment:
         """CRS and ICANS by grade across diseases: one cell per report, event and grade."""
@@ -534,12 +571,19 @@ def _note(text: str) -> h.Fragment:
     return h.Fragment(f'<p class="evidence-note">{h.text(text)}</p>', text)
 
 
-def _spread(row) -> str:
-    low, high = row["value_low"], row["value_high"]
-    if pd.isna(low) and pd.isna(high):
+def outcome_result(row, label) -> str:
+    """'Mean change from baseline: -5.5 points (IQR -7 to -3)' from one outcomes.csv row."""
+    value = row["value"]
+    if pd.isna(value):
         return ""
-    text = f"{'' if pd.isna(low) else f'{float(low):g}'} to {'' if pd.isna(high) else f'{float(high):g}'}"
-    return text if pd.isna(row["dispersion"]) else f"{text} ({row['dispersion']})"
+    number = f"{float(value):g}"
+    unit = "" if pd.isna(row["unit"]) else f" {row['unit']}"
+    text = f"{label('statistics', row['statistic'])}: {number}{unit}"
+    if not pd.isna(row["value_low"]) and not pd.isna(row["value_high"]):
+        spread = f"{float(row['value_low']):g} to {float(row['value_high']):g}"
+        kind = "" if pd.isna(row["dispersion"]) else label("dispersions", row["dispersion"]) + " "
+        text += f" ({kind}{spread})"
+    return text
 
 
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:

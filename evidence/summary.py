@@ -137,6 +137,53 @@ def trials_by_disease(trials: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame
     return frame.sort_values(["trials", "disease"], ascending=[False, True]).reset_index(drop=True)
 
 
+def trials_by(trials: pd.DataFrame, column: str, order: list[str] | None = None) -> pd.DataFrame:
+    """Registered trials per value of one column (target, phase, status, ...): each trial once,
+    a missing value counted as NA (shown last). `order` lists the codes in reading order (a
+    vocabulary); codes not in it follow in alphabetical order."""
+    columns = [column, "trials"]
+    if trials.empty:
+        return pd.DataFrame(columns=columns)
+    values = trials.drop_duplicates("registry_id")[column].astype(object)
+    counts = values.fillna("").value_counts()
+    rank = {code: i for i, code in enumerate(order or [])}
+    keys = sorted(counts.index, key=lambda code: (code == "", rank.get(code, len(rank)), code))
+    return pd.DataFrame({column: [code or pd.NA for code in keys],
+                         "trials": [int(counts[code]) for code in keys]}, columns=columns)
+
+
+def _plain_number(value) -> int | float:
+    number = float(value)
+    return int(number) if number.is_integer() else number
+
+
+def row_key(prefix: str, row_id: str) -> str:
+    """Glue-name stem of one outcome or safety row: `qin-2023-nmosd-o1` -> `o_qin_2023_nmosd_o1`."""
+    return prefix + "_" + "".join(c if c.isalnum() else "_" for c in row_id)
+
+
+def result_figures(outcomes: pd.DataFrame | None, safety: pd.DataFrame | None) -> dict:
+    """Per outcome row: `o_<id>_value` and `o_<id>_n` (patients evaluated); per safety row:
+    `s_<id>_n` (patients with the event) and `s_<id>_of` (patients evaluated) — each only when
+    the source gave it, so prose can quote one reported number without typing it."""
+    figures: dict[str, int | float] = {}
+    if outcomes is not None:
+        for row in outcomes.itertuples(index=False):
+            stem = row_key("o", row.outcome_id)
+            if not pd.isna(row.value):
+                figures[f"{stem}_value"] = _plain_number(row.value)
+            if not pd.isna(row.n_evaluated):
+                figures[f"{stem}_n"] = int(row.n_evaluated)
+    if safety is not None:
+        for row in safety.itertuples(index=False):
+            stem = row_key("s", row.safety_id)
+            if not pd.isna(row.n_patients):
+                figures[f"{stem}_n"] = int(row.n_patients)
+            if not pd.isna(row.n_evaluated):
+                figures[f"{stem}_of"] = int(row.n_evaluated)
+    return figures
+
+
 def page_figures(tables: dict[str, pd.DataFrame]) -> dict[str, int | float]:
     """Plain Python ints for `{glue:text}` (NumPy scalars break glue format specs)."""
     figures: dict[str, int] = {}
@@ -156,6 +203,8 @@ def page_figures(tables: dict[str, pd.DataFrame]) -> dict[str, int | float]:
     for name, key in (("outcomes", "n_outcome_results"), ("safety", "n_safety_results")):
         if tables.get(name) is not None:
             figures[key] = int(len(tables[name]))
+    if tables.get("outcomes") is not None or tables.get("safety") is not None:
+        figures.update(result_figures(tables.get("outcomes"), tables.get("safety")))
     comparators = tables.get("oncology-comparators")
     if comparators is not None:
         figures.update(comparator_figures(comparators))
@@ -180,6 +229,12 @@ def page_figures(tables: dict[str, pd.DataFrame]) -> dict[str, int | float]:
     return figures
 
 
+def search_dates(screening: pd.DataFrame) -> tuple[str, str]:
+    """First and last date on which a logged search was run (ISO dates, as logged)."""
+    dates = screening["searched_on"].dropna().astype(str)
+    return (dates.min(), dates.max()) if not dates.empty else ("", "")
+
+
 def screening_flow(screening: pd.DataFrame, studies: pd.DataFrame | None = None) -> dict:
     """PRISMA-style counts from the screening log: records found, duplicates removed,
     records screened, exclusions by reason code, and what the included records became."""
@@ -202,4 +257,5 @@ def screening_flow(screening: pd.DataFrame, studies: pd.DataFrame | None = None)
         "n_included_background": int((included["bibkey"].notna() & included["study_id"].isna()
                                       & included["registry_id"].isna()).sum()),
         "n_reports_from_search": int(became[became.isin(clinical)].nunique()),
+        "n_queries": int(screening["query"].dropna().nunique()) if "query" in screening else 0,
     }

@@ -234,3 +234,74 @@ def test_trials_by_disease_counts_a_basket_trial_in_each_disease():
     figures = summary.page_figures({"trials": trials, "trial-diseases": links})
     assert figures["trials_gad_ataxia"] == 1 and figures["later_trials_gad_ataxia"] == 1
     assert figures["n_trials_recruiting"] == 2 and figures["n_trials_phase2_or_later"] == 2
+
+
+def test_trials_by_counts_each_trial_once_in_vocabulary_order_missing_last():
+    trials = pd.DataFrame({"registry_id": ["NCT1", "NCT2", "NCT3", "NCT3", "NCT4"],
+                           "phase": ["2", "1", None, None, "1"]})
+    rows = summary.trials_by(trials, "phase", order=["early-1", "1", "2"])
+    assert rows["phase"].fillna("-").tolist() == ["1", "2", "-"]
+    assert rows["trials"].tolist() == [2, 1, 1]  # NCT3 listed twice, counted once
+    assert summary.trials_by(trials.iloc[0:0], "phase").empty
+
+
+def test_outcome_result_states_statistic_value_unit_and_dispersion():
+    from evidence.page import outcome_result
+
+    labels = {"statistics": {"mean-change": "Mean change from baseline", "count": "Count"},
+              "dispersions": {"IQR": "Interquartile range"}}
+
+    def label(vocab, code):
+        return labels[vocab].get(code, code)
+
+    na = pd.NA
+    row = {"value": -5.5, "unit": "points", "statistic": "mean-change", "value_low": -7.0,
+           "value_high": -3.0, "dispersion": "IQR"}
+    assert outcome_result(row, label) == \
+        "Mean change from baseline: -5.5 points (Interquartile range -7 to -3)"
+    row = {"value": 11.0, "unit": "patients", "statistic": "count", "value_low": na,
+           "value_high": na, "dispersion": na}
+    assert outcome_result(row, label) == "Count: 11 patients"
+    assert outcome_result({**row, "value": na}, label) == ""
+
+
+def test_outcomes_table_shows_every_outcome_row_of_the_disease_with_its_locator():
+    import evidence
+
+    page = evidence.chapter("NMOSD", root=REPO)
+    with (REPO / "data" / "outcomes.csv").open(encoding="utf-8", newline="") as handle:
+        outcomes = list(csv.DictReader(handle))
+    with (REPO / "data" / "studies.csv").open(encoding="utf-8", newline="") as handle:
+        nmosd = {r["study_id"] for r in csv.DictReader(handle) if r["disease"] == "NMOSD"}
+    expected = [r for r in outcomes if r["study_id"] in nmosd]
+    html = page.outcomes_table().html
+    assert html.count("<tr>") == len(expected) + 1  # header row + one row per outcome
+    for row in expected:
+        assert h.text(row["locator"]) in html
+
+
+def test_result_figures_name_each_reported_number_by_its_row():
+    outcomes = pd.DataFrame({"outcome_id": ["qin-2023-nmosd-o1", "x-o2"],
+                             "value": [11.0, -5.5],
+                             "n_evaluated": pd.array([12, None], dtype="Int64")})
+    safety = pd.DataFrame({"safety_id": ["qin-2023-nmosd-s1"],
+                           "n_patients": pd.array([12], dtype="Int64"),
+                           "n_evaluated": pd.array([None], dtype="Int64")})
+    figures = summary.page_figures({"outcomes": outcomes, "safety": safety})
+    assert figures["o_qin_2023_nmosd_o1_value"] == 11 and type(figures["o_qin_2023_nmosd_o1_value"]) is int
+    assert figures["o_qin_2023_nmosd_o1_n"] == 12
+    assert figures["o_x_o2_value"] == -5.5 and "o_x_o2_n" not in figures  # not reported: not glued
+    assert figures["s_qin_2023_nmosd_s1_n"] == 12 and "s_qin_2023_nmosd_s1_of" not in figures
+    assert figures["n_outcome_results"] == 2 and figures["n_safety_results"] == 1
+
+
+def test_search_dates_and_query_count_come_from_the_screening_log():
+    na = pd.NA
+    screening = pd.DataFrame({
+        "record_id": ["r1", "r2", "r3"], "query": ["q a", "q a", "q b"],
+        "searched_on": ["2026-03-01", "2026-11-24", na],
+        "decision": ["excluded", "excluded", "excluded"],
+        "reason_code": ["review", "duplicate", "review"],
+        "study_id": [na, na, na], "registry_id": [na, na, na], "bibkey": [na, na, na]})
+    assert summary.search_dates(screening) == ("2026-03-01", "2026-11-24")
+    assert summary.screening_flow(screening)["n_queries"] == 2

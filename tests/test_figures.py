@@ -68,11 +68,11 @@ def test_every_chart_has_a_caption_a_text_alternative_and_the_palette(built):
                                                ("chapters/ms", False), ("chapters/mogad", False)])
 def test_each_disease_chapter_has_an_outcome_figure_or_says_why_not(built, docname, plotted):
     page = built.page(docname)
-    assert '<section id="outcomes">' in page
+    assert '<section id="outcomes-over-time">' in page
     outcome_charts = [f for i, f in _figures(built, docname).items() if i.startswith("chart-outcomes-")]
     assert bool(outcome_charts) == plotted
     if not plotted:
-        assert '<p class="evidence-note">' in page.split('<section id="outcomes">')[1].split("</section>")[0]
+        assert '<p class="evidence-note">' in page.split('<section id="outcomes-over-time">')[1].split("</section>")[0]
     assert 'id="table-outcomes-' in page  # the data as a table: the text alternative
 
 

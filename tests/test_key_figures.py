@@ -245,3 +245,97 @@ def test_outlook_trial_counts_match_a_recount_of_the_trial_tables(built):
     n_open = sum(s in open_codes for s in status.values())
     assert (f'<span class="pasted-text">{len(status)}</span> registered trials in neuroimmune '
             f'disorders, of which <span class="pasted-text">{n_open}</span>') in text
+
+
+def _glued_names(docname: str) -> list[str]:
+    """The glue names a chapter's prose uses, read from its MyST source."""
+    source = (REPO / f"{docname}.md").read_text(encoding="utf-8")
+    return re.findall(r"\{glue:text\}`([^`]+)`", source)
+
+
+def _number(text: str) -> str:
+    return f"{float(text):g}"
+
+
+@pytest.mark.parametrize("docname", DISEASE_CHAPTERS.values())
+def test_reported_numbers_quoted_in_prose_are_the_csv_values_of_their_rows(built, docname):
+    """Every per-row glue in a disease chapter (o_<outcome_id>_value/_n, s_<safety_id>_n/_of)
+    is recomputed here from outcomes.csv/safety.csv and must appear, as that value, in the page;
+    a name the data does not give would fail the strict build, a wrong value fails here."""
+    values = {}
+    for row in _rows("outcomes.csv"):
+        stem = "o_" + re.sub(r"[^0-9A-Za-z]", "_", row["outcome_id"])
+        if row["value"]:
+            values[f"{stem}_value"] = _number(row["value"])
+        if row["n_evaluated"]:
+            values[f"{stem}_n"] = row["n_evaluated"]
+    for row in _rows("safety.csv"):
+        stem = "s_" + re.sub(r"[^0-9A-Za-z]", "_", row["safety_id"])
+        if row["n_patients"]:
+            values[f"{stem}_n"] = row["n_patients"]
+        if row["n_evaluated"]:
+            values[f"{stem}_of"] = row["n_evaluated"]
+    names = [n for n in _glued_names(docname) if re.match(r"[os]_.+_(value|n|of)$", n)]
+    assert names or docname == "chapters/mogad", "the chapter should quote reported numbers"
+    page = built.page(docname)
+    shown = re.findall(r'<span class="pasted-text">([^<]*)</span>', page)
+    for name in names:
+        assert name in values, f"{docname}: {name} names no reported number"
+        assert values[name] in shown, f"{docname}: {name} should show {values[name]}"
+
+
+def test_nmosd_relapse_sentence_states_the_reported_fraction(built):
+    row = next(r for r in _rows("outcomes.csv")
+               if r["study_id"] == "qin-2023-nmosd" and r["outcome"] == "relapse-free")
+    text = re.sub(r"\s+", " ", built.page("chapters/nmosd"))
+    assert (f'<span class="pasted-text">{_number(row["value"])}</span> of '
+            f'<span class="pasted-text">{row["n_evaluated"]}</span> patients had no relapse') in text
+
+
+@pytest.mark.parametrize("docname", DISEASE_CHAPTERS.values())
+def test_efficacy_table_lists_every_outcome_row_of_the_disease(built, docname):
+    disease = next(d for d, doc in DISEASE_CHAPTERS.items() if doc == docname)
+    studies = {r["study_id"] for r in _rows("studies.csv") if r["disease"] == disease}
+    expected = [r for r in _rows("outcomes.csv") if r["study_id"] in studies]
+    parser = _Tables()
+    parser.feed(built.page(docname))
+    tables = [t for t in parser.tables if t["caption"].startswith("Reported efficacy results")]
+    if not expected and not tables:
+        return  # MOGAD: nothing reported, and the chapter says so in prose
+    header, *body = tables[0]["rows"]
+    if not expected:
+        assert body == [["No records."]]
+        return
+    assert len(body) == len(expected)
+    where = header.index("Where in source")
+    assert sorted(row[where] for row in body) == sorted(r["locator"] for r in expected)
+
+
+def test_trial_landscape_breakdowns_match_a_recount(built):
+    """Trials by target, phase and status, each trial once, recounted from trials.csv and
+    compared with the tables of the Trial landscape chapter; the year is stated as not
+    recorded while trials.csv has no registration or start date column."""
+    trials = {r["registry_id"]: r for r in _rows("trials.csv")}
+    parser = _Tables()
+    parser.feed(built.page("chapters/trial-landscape"))
+    for column, vocab in (("target", "targets"), ("phase", "phases"), ("status", "statuses")):
+        labels = {r["code"]: r["label"] for r in _rows(f"vocab/{vocab}.csv")}
+        want = defaultdict(int)
+        for row in trials.values():
+            want[labels[row[column]] if row[column] else "Not reported in the record read"] += 1
+        table = next(t for t in parser.tables
+                     if re.match(rf"Registered trials by [a-z ]*{column}\b", t["caption"]))
+        shown = {row[0]: int(row[1]) for row in table["rows"][1:]}
+        assert shown == dict(want), column
+        assert sum(shown.values()) == len(trials)
+    header = (DATA / "trials.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
+    if not any(name in header for name in ("registration_date", "start_date", "first_posted")):
+        assert "is <strong>not recorded</strong>" in built.page("chapters/trial-landscape")
+
+
+def test_methods_states_the_cutoff_from_the_data_package(built):
+    import json
+
+    cutoff = json.loads((DATA / "datapackage.json").read_text(encoding="utf-8"))["evidence_cutoff"]
+    text = re.sub(r"\s+", " ", built.page("chapters/methods"))
+    assert (f'cut-off date of this version is <span class="pasted-text">{cutoff}</span>') in text
