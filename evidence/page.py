@@ -172,6 +172,7 @@ class Page:
             tables.Column("Status", lambda r: h.text(label("statuses", r["status"]))),
             tables.Column("Enrolment", lambda r: h.text(r["enrollment"]), numeric=True),
             tables.Column("Status as of", lambda r: h.text(r["status_as_of"])),
+            tables.Column("Registered", lambda r: h.text(r.get("registered_on"))),
         ]
         caption = caption or "Registered trials, by registry id."
         return tables.render(trials, cols, f"trials-{self.scope.disease or 'all'}", caption)
