@@ -231,6 +231,7 @@ def trials(ev, frame: pd.DataFrame, diseases: pd.DataFrame, studies_frame: pd.Da
         Col("Status", lambda r: h.text(label("statuses", r["status"]))),
         Col("Enrolment", lambda r: h.text(r["enrollment"]), sort=lambda r: r["enrollment"], numeric=True),
         Col("Status as of", lambda r: h.text(r["status_as_of"]), sort=lambda r: r["status_as_of"]),
+        Col("Registered", lambda r: h.text(r.get("registered_on")), sort=lambda r: r.get("registered_on")),
         Col("Reports", report_cell),
         Col("Correction", lambda r: correction_link(repo, "trials", r["registry_id"])),
     ]

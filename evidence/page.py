@@ -172,6 +172,7 @@ class Page:
             tables.Column("Status", lambda r: h.text(label("statuses", r["status"]))),
             tables.Column("Enrolment", lambda r: h.text(r["enrollment"]), numeric=True),
             tables.Column("Status as of", lambda r: h.text(r["status_as_of"])),
+            tables.Column("Registered", lambda r: h.text(r.get("registered_on"))),
         ]
         caption = caption or "Registered trials, by registry id."
         return tables.render(trials, cols, f"trials-{self.scope.disease or 'all'}", caption)
@@ -210,6 +211,27 @@ class Page:
                               f"({self.scope.describe()}), each trial counted once.")
         return tables.render(rows, cols, f"trials-by-{column}-{self.scope.disease or 'all'}",
                              caption)
+
+    def trials_by_year_table(self, caption: str | None = None) -> h.Fragment:
+        """Registered trials per year of first registration (first posted or registered, as
+        read on the registry record or a copy of it), oldest first; trials without a date read
+        are counted in a last row, never guessed into a year."""
+        rows, undated = summary.trials_by_year(self.trials)
+        rows = rows.astype(object)
+        if undated:
+            rows = pd.concat([rows, pd.DataFrame([{"year": None, "trials": undated,
+                                                   "registry_ids": ""}])], ignore_index=True)
+
+        def year(r) -> str:
+            return "No registration date read" if r["year"] is None else h.text(r["year"])
+
+        cols = [tables.Column("Year registered", year),
+                tables.Column("Registered trials", lambda r: h.text(r["trials"]), numeric=True),
+                tables.Column("Registry ids", lambda r: h.text(r["registry_ids"]))]
+        caption = caption or (f"Registered trials by year of first registration "
+                              f"({self.scope.describe()}), each trial counted once; the last row "
+                              "counts the trials whose registration date was not read.")
+        return tables.render(rows, cols, f"trials-by-year-{self.scope.disease or 'all'}", caption)
 
     def outcomes_table(self, caption: str | None = None) -> h.Fragment:
         """The reported efficacy results of this page's reports, one row per number as read,
@@ -442,14 +464,15 @@ class Page:
         """Clinical reports by year of publication and trials by year of registration."""
         kinds = ["Clinical reports", "Registered trials"]
         studies = self.studies.assign(label=self.report_labels(self.studies))
-        items = [(kinds[0], str(d)[:4], lab) for d, lab in zip(studies["pub_date"], studies["label"])]
-        trials = self.trials
+        items = [(kinds[0], str(d)[:4] if not pd.isna(d) else None, lab)
+                 for d, lab in zip(studies["pub_date"], studies["label"])]
+        trials = self.trials.drop_duplicates("registry_id")
         registered = trials["registered_on"] if "registered_on" in trials else pd.Series(
             pd.NA, index=trials.index)
-        items += [(kinds[1], str(d)[:4] if not pd.isna(d) else "nan", rid)
+        items += [(kinds[1], summary.registration_year(d), rid)
                   for d, rid in zip(registered, trials["registry_id"])]
         frame = pd.DataFrame(items, columns=["kind", "year", "item"])
-        undated = frame[frame["year"].isin(["nan", "<NA>"])]
+        undated = frame[frame["year"].isna()]
         dated = frame.drop(undated.index)
         rows = dated.groupby(["year", "kind"]).agg(
             n=("item", "size"), items=("item", lambda s: "; ".join(sorted(s)))).reset_index()
@@ -457,13 +480,16 @@ class Page:
             f"{r.year} {r.n}" for r in rows[rows["kind"] == kind].itertuples()) or "none dated")
             for kind in kinds)
         missing = {k: int((undated["kind"] == k).sum()) for k in kinds}
+        totals = {k: int((frame["kind"] == k).sum()) for k in kinds}
         description = (f"Bar chart of clinical reports by year of publication and registered trials "
                        f"by year of first registration. Per year, {per_year}. Without a recorded "
                        f"date (not shown): {missing[kinds[0]]} reports and {missing[kinds[1]]} trials.")
         caption = ("Clinical reports by year of publication and registered trials by year of first "
-                   "registration (first posted), as read in each source. Not shown, because no "
-                   f"date was recorded: {missing[kinds[0]]} reports (many news items give none) and "
-                   f"{missing[kinds[1]]} trials. Hover a bar for the reports or trials it counts.")
+                   "registration (first posted or registered), as read in each source. Not shown, "
+                   f"because no date was recorded: {missing[kinds[0]]} of {totals[kinds[0]]} reports "
+                   f"(many news items give none) and {missing[kinds[1]]} of {totals[kinds[1]]} "
+                   "trials (registration date not read on the registry record or a copy of it). "
+                   "Hover a bar for the reports or trials it counts.")
         chart = charts.timeline(_plain(rows), kinds)
         return charts.render(chart, "timeline", description, caption)
 

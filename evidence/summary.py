@@ -152,6 +152,29 @@ def trials_by(trials: pd.DataFrame, column: str, order: list[str] | None = None)
                          "trials": [int(counts[code]) for code in keys]}, columns=columns)
 
 
+def registration_year(value) -> str | None:
+    """The year ("2024") of a registered_on value (date, timestamp or ISO text); None if empty."""
+    if value is None or pd.isna(value):
+        return None
+    return str(value)[:4]
+
+
+def trials_by_year(trials: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Registered trials per year of first registration (`registered_on`), oldest first, each
+    trial once, with the registry ids of each year; and the number of trials without a
+    registration date read (not counted in any year)."""
+    columns = ["year", "trials", "registry_ids"]
+    unique = trials.drop_duplicates("registry_id")
+    if "registered_on" not in unique:
+        return pd.DataFrame(columns=columns), int(len(unique))
+    years = unique["registered_on"].map(registration_year)
+    dated = unique.assign(year=years)[years.notna()]
+    rows = [{"year": year, "trials": int(len(group)),
+             "registry_ids": ", ".join(sorted(group["registry_id"]))}
+            for year, group in dated.groupby("year", sort=True)]
+    return pd.DataFrame(rows, columns=columns), int(years.isna().sum())
+
+
 def _plain_number(value) -> int | float:
     number = float(value)
     return int(number) if number.is_integer() else number
@@ -219,6 +242,8 @@ def page_figures(tables: dict[str, pd.DataFrame]) -> dict[str, int | float]:
             n_trials_recruiting=int(trials["status"].isin(OPEN_STATUSES).sum()),
             n_trials_phase2_or_later=int(trials["phase"].isin(LATER_PHASES).sum()),
         )
+        by_year, undated = trials_by_year(trials)
+        figures.update(n_trials_dated=int(by_year["trials"].sum()), n_trials_undated=undated)
         links = tables.get("trial-diseases")
         if links is not None:
             for row in trials_by_disease(trials, links).itertuples(index=False):

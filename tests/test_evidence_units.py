@@ -245,6 +245,43 @@ def test_trials_by_counts_each_trial_once_in_vocabulary_order_missing_last():
     assert summary.trials_by(trials.iloc[0:0], "phase").empty
 
 
+def test_trials_by_year_counts_each_trial_once_and_leaves_undated_trials_out():
+    trials = pd.DataFrame({"registry_id": ["NCT1", "NCT2", "NCT3", "NCT3", "NCT4", "NCT5"],
+                           "registered_on": ["2024-09-27", "2019-10-31", "2024-01-02",
+                                             "2024-01-02", None, pd.NA]})
+    rows, undated = summary.trials_by_year(trials)
+    assert rows["year"].tolist() == ["2019", "2024"]  # oldest first
+    assert rows["trials"].tolist() == [1, 2]  # NCT3 listed twice, counted once
+    assert rows["registry_ids"].tolist() == ["NCT2", "NCT1, NCT3"]
+    assert undated == 2
+    figures = summary.page_figures({"trials": trials.assign(status="recruiting", phase="1")})
+    assert (figures["n_trials_dated"], figures["n_trials_undated"]) == (3, 2)
+    # dates parsed as timestamps count the same
+    parsed = trials.assign(registered_on=pd.to_datetime(trials["registered_on"]))
+    assert summary.trials_by_year(parsed)[0]["trials"].tolist() == [1, 2]
+    # a trials table without the column: every trial is undated
+    rows, undated = summary.trials_by_year(trials.drop(columns="registered_on"))
+    assert rows.empty and undated == 5
+
+
+def test_trials_by_year_table_matches_a_recount_of_trials_csv():
+    import evidence
+
+    page = evidence.chapter(tables=("trials", "trial-diseases"), root=REPO)
+    with (REPO / "data" / "trials.csv").open(encoding="utf-8", newline="") as handle:
+        dates = [r["registered_on"] for r in csv.DictReader(handle)]
+    years: dict[str, int] = {}
+    for date in dates:
+        if date:
+            years[date[:4]] = years.get(date[:4], 0) + 1
+    html = page.trials_by_year_table().html
+    assert html.count("<tr>") == 1 + len(years) + (1 if "" in dates else 0)
+    for year, n in years.items():
+        assert f"<td>{year}</td><td class=\"num\">{n}</td>" in html
+    if "" in dates:
+        assert "No registration date read" in html
+
+
 def test_outcome_result_states_statistic_value_unit_and_dispersion():
     from evidence.page import outcome_result
 

@@ -104,6 +104,15 @@ def test_safety_overview_and_timeline_match_the_data(built):
             years[row["pub_date"][:4]] = years.get(row["pub_date"][:4], 0) + 1
     bars = {r["year"]: r["n"] for r in _values(timeline["spec"]) if r["kind"] == "Clinical reports"}
     assert bars == years
+    trials = _csv("trials")
+    registered = {}
+    for row in trials:
+        if row["registered_on"]:
+            registered[row["registered_on"][:4]] = registered.get(row["registered_on"][:4], 0) + 1
+    bars = {r["year"]: r["n"] for r in _values(timeline["spec"]) if r["kind"] == "Registered trials"}
+    assert bars == registered
+    undated = sum(1 for row in trials if not row["registered_on"])
+    assert f"and {undated} of {len(trials)} trials (registration date not read" in timeline["caption"]
 
 
 @pytest.mark.parametrize("docname, chart", [("chapters/mg", "chart-outcomes-"),

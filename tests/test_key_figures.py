@@ -313,8 +313,9 @@ def test_efficacy_table_lists_every_outcome_row_of_the_disease(built, docname):
 
 def test_trial_landscape_breakdowns_match_a_recount(built):
     """Trials by target, phase and status, each trial once, recounted from trials.csv and
-    compared with the tables of the Trial landscape chapter; the year is stated as not
-    recorded while trials.csv has no registration or start date column."""
+    compared with the tables of the Trial landscape chapter, and trials per year of first
+    registration recounted from the registered_on column (trials without a date in a last
+    row, and the numbers of the sentence that says how many have none)."""
     trials = {r["registry_id"]: r for r in _rows("trials.csv")}
     parser = _Tables()
     parser.feed(built.page("chapters/trial-landscape"))
@@ -328,9 +329,25 @@ def test_trial_landscape_breakdowns_match_a_recount(built):
         shown = {row[0]: int(row[1]) for row in table["rows"][1:]}
         assert shown == dict(want), column
         assert sum(shown.values()) == len(trials)
-    header = (DATA / "trials.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
-    if not any(name in header for name in ("registration_date", "start_date", "first_posted")):
-        assert "is <strong>not recorded</strong>" in built.page("chapters/trial-landscape")
+    # trials per year of first registration, recounted from registered_on; undated trials last
+    years: dict[str, int] = defaultdict(int)
+    undated = 0
+    for row in trials.values():
+        if row["registered_on"]:
+            years[row["registered_on"][:4]] += 1
+        else:
+            undated += 1
+    table = next(t for t in parser.tables if t["caption"].startswith("Registered trials by year"))
+    body = table["rows"][1:]
+    shown = {row[0]: int(row[1]) for row in body if row[0] != "No registration date read"}
+    assert shown == dict(years)
+    assert [row[0] for row in body if row[0] != "No registration date read"] == sorted(years)
+    assert ({row[0]: int(row[1]) for row in body}.get("No registration date read", 0)) == undated
+    text = re.sub(r"\s+", " ", built.page("chapters/trial-landscape"))
+    assert "not recorded" not in text
+    assert (f'covers <span class="pasted-text">{sum(years.values())}</span> of the '
+            f'<span class="pasted-text">{len(trials)}</span> trials; the other '
+            f'<span class="pasted-text">{undated}</span> have no registration date read') in text
 
 
 def test_methods_states_the_cutoff_from_the_data_package(built):

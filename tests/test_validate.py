@@ -182,6 +182,8 @@ CASES = [
     Case("date in local form", set_cell(S, STUDY, "checked_on", "24/11/2026"), S, at(S, STUDY), "checked_on", "YYYY-MM-DD"),
     Case("checked in the future", set_cell(S, STUDY, "checked_on", "2099-01-01"), S, at(S, STUDY), "checked_on", "in the future"),
     Case("published in the future", set_cell(S, STUDY, "pub_date", "2099-02"), S, at(S, STUDY), "pub_date", "in the future"),
+    Case("trial registered in the future", set_cell(T, TRIAL, "registered_on", "2099-03-01"), T, at(T, TRIAL), "registered_on", "in the future"),
+    Case("registration date in local form", set_cell(T, TRIAL, "registered_on", "31/10/2019"), T, at(T, TRIAL), "registered_on", "YYYY-MM-DD"),
     Case("unknown disease code", set_cell(S, STUDY, "disease", "Myasthenia"), S, at(S, STUDY), "disease", "not in data/vocab/diseases.csv"),
     Case("unknown target code", set_cell(S, STUDY, "target", "CD22"), S, at(S, STUDY), "target", "not in data/vocab/targets.csv"),
     Case("required value missing", set_cell(S, STUDY, "source_url", ""), S, at(S, STUDY), "source_url", "required value missing"),

@@ -18,7 +18,7 @@ GRADE_WITHIN = {
     "1": ["any"], "2": ["any", ">=2"], ">=2": ["any"], "3": ["any", ">=2", ">=3"],
     ">=3": ["any", ">=2"], "4": ["any", ">=2", ">=3"], "5": ["any", ">=2", ">=3"],
 }
-DATE_COLUMNS = {"checked_on", "searched_on", "status_as_of", "corrected_on"}
+DATE_COLUMNS = {"checked_on", "searched_on", "status_as_of", "registered_on", "corrected_on"}
 IN_AGREEMENT = ("disease", "target")  # reports of one cohort describe the same patients
 SCREENING_LINKS = ("study_id", "registry_id", "bibkey")  # what an included record became
 
