@@ -130,13 +130,35 @@ def loaded_evidence(app: Sphinx):
     return app._evidence_data
 
 
+def _scope_digests(app: Sphinx) -> dict:
+    """Digest by scope, kept in the environment between builds together with the fingerprint
+    of every file a digest reads: while the fingerprint is unchanged the stored digests are
+    the ones `digest` would compute (it is a function of those files), so a no-change rebuild
+    neither loads the data nor imports pandas. Computed once per build."""
+    memo = getattr(app, "_evidence_digests", None)
+    if memo is None:
+        from evidence.scope import inputs_fingerprint
+
+        fingerprint = inputs_fingerprint(Path(app.srcdir))
+        stored = app.env.__dict__.get("evidence_digests")
+        if not stored or stored[0] != fingerprint:
+            stored = app.env.__dict__["evidence_digests"] = (fingerprint, {})
+        memo = app._evidence_digests = stored[1]
+    return memo
+
+
 def _digest(app: Sphinx, scopes) -> str:
-    from evidence.scope import digest
+    memo = _scope_digests(app)
+    for scope in scopes:
+        if scope not in memo:
+            from evidence.scope import digest
 
-    return "+".join(digest(scope, loaded_evidence(app))[:16] for scope in scopes)
+            memo[scope] = digest(scope, loaded_evidence(app))
+    return "+".join(memo[scope][:16] for scope in scopes)
 
 
-def _inject_digest(app: Sphinx, docname: str, source: list[str]) -> None:
+def inject_digest(app: Sphinx, docname: str, source: list[str]) -> None:
+    """source-read: append the hidden digest cell (also used by evidence_speed's pre-execution)."""
     scopes = page_scopes(source[0])
     store = app.env.__dict__.setdefault("evidence_pages", {})
     if not scopes:
@@ -173,7 +195,7 @@ def _merge(app: Sphinx, env, docnames, other) -> None:
 
 # -- 3. chart libraries only where there are charts -----------------------------------------
 def _page_assets(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
-    from evidence.charts import CHART_CLASS
+    from evidence.html import CHART_CLASS
 
     if f'class="{CHART_CLASS}"' in context.get("body", ""):
         for script in (*VENDOR_SCRIPTS, "evidence-charts.js"):
@@ -207,7 +229,7 @@ def _copy_assets(app: Sphinx, exception) -> None:
 
 def setup(app: Sphinx) -> dict:
     app.connect("config-inited", _bind_book)
-    app.connect("source-read", _inject_digest)
+    app.connect("source-read", inject_digest)
     app.connect("env-get-outdated", _outdated_by_data)
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)

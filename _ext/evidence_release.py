@@ -16,8 +16,10 @@ package (evidence cut-off, checked_on dates) and the release snapshots in `relea
 4. After the build: `downloads/` (evidence.export), the Atom feed `whats-new.xml`
    (evidence.feed) and `versions.json`.
 
-The version, the site address and a digest of the downloads are part of `html_context`, so a
-change in any of them makes Sphinx rewrite every page (without re-executing any).
+The version and the site address are part of `html_context`, so a change in either makes
+Sphinx rewrite every page (without re-executing any). The download list depends on the data:
+a page holding it is re-read when the downloads change (`env-get-outdated`), and only that
+page, so a data edit rewrites the pages that show the data and the download page, not all.
 """
 from __future__ import annotations
 
@@ -84,7 +86,7 @@ def _configure(app: Sphinx, config) -> None:
         "evidence_version": {"version": cite.version, "shown": cite.shown,
                              "released": cite.released, "commit": cite.commit},
         "evidence_cutoff": cite.cutoff, "evidence_site_url": cite.site_url,
-        "evidence_doi": cite.doi, "evidence_downloads": state.downloads_digest,
+        "evidence_doi": cite.doi,
     }
 
 
@@ -169,6 +171,30 @@ class CitationDirective(_Generated):
 class DownloadsDirective(_Generated):
     kind = "downloads"
 
+    def run(self):
+        env = self.state.document.settings.env
+        pages = env.__dict__.setdefault("evidence_download_pages", {})
+        pages[env.docname] = _state(env.app).downloads_digest
+        return super().run()
+
+
+def _outdated_downloads(app: Sphinx, env, added, changed, removed) -> list[str]:
+    """Pages with a download list whose downloads changed since they were read."""
+    current = _state(app).downloads_digest
+    return [doc for doc, seen in getattr(env, "evidence_download_pages", {}).items()
+            if seen != current and doc not in removed and doc not in changed]
+
+
+def _purge_downloads(app: Sphinx, env, docname: str) -> None:
+    getattr(env, "evidence_download_pages", {}).pop(docname, None)
+
+
+def _merge_downloads(app: Sphinx, env, docnames, other) -> None:
+    pages = env.__dict__.setdefault("evidence_download_pages", {})
+    for doc, seen in getattr(other, "evidence_download_pages", {}).items():
+        if doc in docnames:
+            pages[doc] = seen
+
 
 def _citation_html(app: Sphinx) -> str:
     from evidence import citation
@@ -236,6 +262,9 @@ def setup(app: Sphinx) -> dict:
     app.connect("config-inited", _configure, priority=600)  # after evidence_book binds the book
     app.connect("html-page-context", _page)
     app.connect("build-finished", _write_outputs)
+    app.connect("env-get-outdated", _outdated_downloads)
+    app.connect("env-purge-doc", _purge_downloads)
+    app.connect("env-merge-info", _merge_downloads)
     app.add_node(evidence_generated, html=(_visit, None), latex=(_skip, None),
                  text=(_skip, None), man=(_skip, None), texinfo=(_skip, None))
     app.add_directive("evidence-citation", CitationDirective)

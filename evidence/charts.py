@@ -14,7 +14,7 @@ from . import html as h
 
 # Okabe & Ito, "Color Universal Design" — distinguishable with common colour-vision deficiencies.
 OKABE_ITO = ["#0072B2", "#D55E00", "#CC79A7", "#009E73", "#56B4E9", "#E69F00", "#F0E442", "#000000"]
-CHART_CLASS = "evidence-chart"
+CHART_CLASS = h.CHART_CLASS
 
 
 def colour_scale(codes: list[str]) -> alt.Scale:

@@ -12,6 +12,7 @@ import re
 
 import pandas as pd
 
+CHART_CLASS = "evidence-chart"  # the div a chart is drawn into (pages with one load the chart scripts)
 _ID_UNSAFE = re.compile(r"[^a-z0-9-]+")
 
 

@@ -12,12 +12,15 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from . import bib as bibmod
-from .data import Evidence, load
-from .paths import package_dir
+from .paths import data_dir, package_dir
+
+if TYPE_CHECKING:  # pandas is imported only when data are loaded: a no-change rebuild skips it
+    import pandas as pd
+
+    from .data import Evidence
 
 EVIDENCE_TABLES = ("studies", "outcomes", "safety", "trials", "trial-diseases",
                    "preclinical", "screening", "errata")
@@ -80,7 +83,10 @@ def _package_code() -> bytes:
 def digest(scope: Scope, ev: Evidence | None = None, root: Path | None = None) -> str:
     """sha256 of everything a page in this scope can show: its rows, the BibTeX entries they
     name, every vocabulary, the package descriptor and the package's code."""
-    ev = ev or load(root)
+    if ev is None:
+        from .data import load
+
+        ev = load(root)
     h = hashlib.sha256()
     h.update(scope.describe().encode())
     keys: set[str] = set()
@@ -105,3 +111,18 @@ def _release_snapshots(root: Path | None) -> bytes:
         return b""
     return b"".join(p.name.encode() + b"\0" + p.read_bytes()
                     for p in sorted((root / "releases").glob("*.json")))
+
+
+def inputs_fingerprint(root: Path) -> str:
+    """sha256 of every file a digest can read: the data folder (tables, vocabularies,
+    descriptor), refs.bib, the release snapshots and this package's code. Equal fingerprints
+    mean equal digests for every scope, so a build may reuse the digests it stored."""
+    h = hashlib.sha256()
+    data = data_dir(root)
+    files = [*sorted(p for p in data.rglob("*") if p.is_file()), root / bibmod.BIBFILE,
+             *sorted((root / "releases").glob("*.json")), *sorted(package_dir().rglob("*.py"))]
+    for path in files:
+        h.update(str(path).encode() + b"\0")
+        h.update(path.read_bytes() if path.exists() else b"<missing>")
+        h.update(b"\0")
+    return h.hexdigest()
