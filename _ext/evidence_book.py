@@ -10,7 +10,8 @@ Loaded by `_config.yml` (sphinx.local_extensions), so plain `jb build .` gets al
    and an unchanged one reuses the cache; `env-get-outdated` makes Sphinx re-read exactly the
    pages whose digest changed (file mtimes say nothing about data edits).
 3. Chart libraries (vendored in `_vendor/vega/`) are copied into the site and added only to
-   pages that contain a chart; nothing is loaded from a CDN.
+   pages that contain a chart, the long-table pager only to pages with a long table; nothing
+   is loaded from a CDN.
 4. (Version, citation, dates and downloads: see evidence_release.py.)
 5. Invalid data stops the build with the validator's messages, before any page is written;
    a check whose inputs have not changed since it last passed is skipped.
@@ -33,6 +34,7 @@ logger = logging.getLogger(__name__)
 
 ROOT_STATIC = "evidence"  # folder under _build/html/_static/
 VENDOR_SCRIPTS = ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js")
+PAGED_TABLE = "data-page-size="
 ASSETS = Path(__file__).resolve().parent / "assets"
 CODE_CELL = re.compile(r"^(`{3,}|~{3,})\{code-cell\}[^\n]*\n(.*?)^\1[ \t]*$", re.M | re.S)
 DIGEST_CELL = """
@@ -130,16 +132,20 @@ def loaded_evidence(app: Sphinx):
     return app._evidence_data
 
 
-def _scope_digests(app: Sphinx) -> dict:
-    """Digest by scope, kept in the environment between builds together with the fingerprint
-    of every file a digest reads: while the fingerprint is unchanged the stored digests are
-    the ones `digest` would compute (it is a function of those files), so a no-change rebuild
-    neither loads the data nor imports pandas. Computed once per build."""
+def _scope_memo(app: Sphinx) -> dict:
+    """Facts about a scope's data (its digest, its newest checked_on date), kept in the
+    environment between builds together with the fingerprint of every file they are computed
+    from (evidence.scope.inputs_fingerprint): while the fingerprint is unchanged a stored fact
+    is the one the computation would give, so a no-change rebuild or a prose edit neither
+    loads the data nor imports pandas. The fingerprint is computed once per build."""
     memo = getattr(app, "_evidence_digests", None)
     if memo is None:
         from evidence.scope import inputs_fingerprint
 
-        fingerprint = inputs_fingerprint(Path(app.srcdir))
+        code = hashlib.sha256(b"".join(f.name.encode() + b"\0" + f.read_bytes()
+                                       for f in sorted(Path(__file__).parent.glob("*.py"))))
+        # the facts are computed by the package and by these extensions: both are inputs
+        fingerprint = inputs_fingerprint(Path(app.srcdir)) + code.hexdigest()
         stored = app.env.__dict__.get("evidence_digests")
         if not stored or stored[0] != fingerprint:
             stored = app.env.__dict__["evidence_digests"] = (fingerprint, {})
@@ -147,14 +153,20 @@ def _scope_digests(app: Sphinx) -> dict:
     return memo
 
 
-def _digest(app: Sphinx, scopes) -> str:
-    memo = _scope_digests(app)
-    for scope in scopes:
-        if scope not in memo:
-            from evidence.scope import digest
+def scope_fact(app: Sphinx, kind: str, scope, compute):
+    """`compute(scope)`, or the value stored for (kind, scope) while the inputs are unchanged."""
+    memo = _scope_memo(app)
+    if (kind, scope) not in memo:
+        memo[(kind, scope)] = compute(scope)
+    return memo[(kind, scope)]
 
-            memo[scope] = digest(scope, loaded_evidence(app))
-    return "+".join(memo[scope][:16] for scope in scopes)
+
+def _digest(app: Sphinx, scopes) -> str:
+    def compute(scope):
+        from evidence.scope import digest
+
+        return digest(scope, loaded_evidence(app))
+    return "+".join(scope_fact(app, "digest", scope, compute)[:16] for scope in scopes)
 
 
 def inject_digest(app: Sphinx, docname: str, source: list[str]) -> None:
@@ -197,9 +209,12 @@ def _merge(app: Sphinx, env, docnames, other) -> None:
 def _page_assets(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
     from evidence.html import CHART_CLASS
 
-    if f'class="{CHART_CLASS}"' in context.get("body", ""):
+    body = context.get("body", "")
+    if f'class="{CHART_CLASS}"' in body:
         for script in (*VENDOR_SCRIPTS, "evidence-charts.js"):
             app.add_js_file(f"{ROOT_STATIC}/{script}", loading_method="defer")
+    if PAGED_TABLE in body:  # long tables: filter and pages (evidence.tables)
+        app.add_js_file(f"{ROOT_STATIC}/evidence-tables.js", loading_method="defer")
     _drop_thebe(context)
 
 

@@ -94,18 +94,26 @@ def _configure(app: Sphinx, config) -> None:
 def page_updated(app: Sphinx, docname: str) -> tuple[str, bool]:
     """(date, from data): the newest date on which the evidence this page shows was checked,
     or the release date for a page that shows no data."""
-    from evidence.scope import select
-    from evidence_book import loaded_evidence
+    from evidence_book import scope_fact
 
     cite = _state(app).cite
     scopes = getattr(app.env, "evidence_pages", {}).get(docname, ((), ""))[0]
-    dates = []
-    for scope in scopes:
-        for frame in select(loaded_evidence(app), scope).values():
-            for column in DATE_COLUMNS:
-                if column in frame and frame[column].notna().any():
-                    dates.append(str(frame[column].dropna().astype(str).max()))
+    dates = [date for scope in scopes
+             for date in [scope_fact(app, "newest-date", scope, lambda s: _newest_date(app, s))]
+             if date]
     return (max(dates), True) if dates else (cite.released, False)
+
+
+def _newest_date(app: Sphinx, scope) -> str | None:
+    from evidence.scope import select
+    from evidence_book import loaded_evidence
+
+    dates = []
+    for frame in select(loaded_evidence(app), scope).values():
+        for column in DATE_COLUMNS:
+            if column in frame and frame[column].notna().any():
+                dates.append(str(frame[column].dropna().astype(str).max()))
+    return max(dates) if dates else None
 
 
 def _page(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:

@@ -28,10 +28,19 @@ EVIDENCE_TABLES = ("studies", "outcomes", "safety", "trials", "trial-diseases",
 DISEASE_TABLES = ("studies", "outcomes", "safety", "trials", "trial-diseases")
 
 
+# kept with any column selection: the page's "last updated" date is computed from them
+DATE_COLUMNS = ("checked_on", "searched_on")
+
+
 @dataclass(frozen=True)
 class Scope:
+    """What a page shows: one disease's rows or all rows, of some tables or all, and, for a
+    page that shows only a few columns of a table (counts, labels), just those columns:
+    `columns={"studies": ("study_id", "n_treated")}`. The page then sees only those columns
+    (and the date columns), and an edit of another column does not re-execute it."""
     disease: str | None = None
     tables: tuple[str, ...] | None = None
+    columns: tuple[tuple[str, tuple[str, ...]], ...] | None = None
 
     def __post_init__(self):
         if self.tables is not None:
@@ -39,6 +48,13 @@ class Scope:
             unknown = set(self.tables) - set(EVIDENCE_TABLES)
             if unknown:
                 raise ValueError(f"unknown table(s) {sorted(unknown)}; known: {EVIDENCE_TABLES}")
+        if self.columns is not None:
+            items = self.columns.items() if isinstance(self.columns, dict) else self.columns
+            normal = tuple(sorted((table, tuple(sorted(set(cols)))) for table, cols in items))
+            unknown = {table for table, _ in normal} - set(self.table_names)
+            if unknown:
+                raise ValueError(f"columns given for table(s) {sorted(unknown)} the page does not show")
+            object.__setattr__(self, "columns", normal or None)
 
     @property
     def table_names(self) -> tuple[str, ...]:
@@ -50,7 +66,7 @@ class Scope:
         parts = [f"disease={self.disease}"] if self.disease else []
         if self.tables is not None:
             parts.append("tables=" + ",".join(self.tables))
-        return "; ".join(parts) or "all evidence"
+        return "; ".join(parts) or "all evidence"  # shown to readers: columns left out
 
 
 def select(ev: Evidence, scope: Scope) -> dict[str, pd.DataFrame]:
@@ -71,6 +87,12 @@ def select(ev: Evidence, scope: Scope) -> dict[str, pd.DataFrame]:
             "trial-diseases": links[links["registry_id"].isin(trial_ids)],
         }
         tables = {name: narrowed.get(name, frame) for name, frame in tables.items()}
+    for name, columns in scope.columns or ():
+        frame = tables[name]
+        missing = set(columns) - set(frame.columns)
+        if missing:
+            raise ValueError(f"table {name} has no column(s) {sorted(missing)}")
+        tables[name] = frame[[c for c in frame.columns if c in columns or c in DATE_COLUMNS]]
     return {name: frame.reset_index(drop=True) for name, frame in tables.items()}
 
 
@@ -88,7 +110,7 @@ def digest(scope: Scope, ev: Evidence | None = None, root: Path | None = None) -
 
         ev = load(root)
     h = hashlib.sha256()
-    h.update(scope.describe().encode())
+    h.update(repr(scope).encode())
     keys: set[str] = set()
     for name, frame in sorted(select(ev, scope).items()):
         h.update(f"\0table {name}\0".encode())
