@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -132,33 +133,54 @@ def loaded_evidence(app: Sphinx):
     return app._evidence_data
 
 
+FACTS_FILE = "evidence-facts.json"
+
+
 def _scope_memo(app: Sphinx) -> dict:
-    """Facts about a scope's data (its digest, its newest checked_on date), kept in the
-    environment between builds together with the fingerprint of every file they are computed
-    from (evidence.scope.inputs_fingerprint): while the fingerprint is unchanged a stored fact
-    is the one the computation would give, so a no-change rebuild or a prose edit neither
-    loads the data nor imports pandas. The fingerprint is computed once per build."""
-    memo = getattr(app, "_evidence_digests", None)
+    """Facts about a scope's data (its digest, its newest checked_on date), kept between
+    builds in `_build/.doctrees/evidence-facts.json` together with the fingerprint of every
+    file they are computed from: the data folder, refs.bib, the release snapshots, the
+    package's code (evidence.scope.inputs_fingerprint) and these extensions' code. While the
+    fingerprint is unchanged a stored fact is the one the computation would give, so a
+    no-change rebuild or a prose edit neither loads the data nor imports pandas. Any change
+    to any of those files discards every stored fact."""
+    memo = getattr(app, "_evidence_facts", None)
     if memo is None:
         from evidence.scope import inputs_fingerprint
 
         code = hashlib.sha256(b"".join(f.name.encode() + b"\0" + f.read_bytes()
                                        for f in sorted(Path(__file__).parent.glob("*.py"))))
-        # the facts are computed by the package and by these extensions: both are inputs
         fingerprint = inputs_fingerprint(Path(app.srcdir)) + code.hexdigest()
-        stored = app.env.__dict__.get("evidence_digests")
-        if not stored or stored[0] != fingerprint:
-            stored = app.env.__dict__["evidence_digests"] = (fingerprint, {})
-        memo = app._evidence_digests = stored[1]
+        try:
+            stored = json.loads((Path(app.doctreedir) / FACTS_FILE).read_text("utf-8"))
+        except (OSError, ValueError):
+            stored = {}
+        memo = dict(stored.get("facts", {})) if stored.get("fingerprint") == fingerprint else {}
+        app._evidence_facts = memo
+        app._evidence_facts_stored = (fingerprint, dict(memo))
     return memo
 
 
 def scope_fact(app: Sphinx, kind: str, scope, compute):
-    """`compute(scope)`, or the value stored for (kind, scope) while the inputs are unchanged."""
+    """`compute(scope)`, or the value stored for (kind, scope) while the inputs are unchanged.
+    Values are strings (or None)."""
     memo = _scope_memo(app)
-    if (kind, scope) not in memo:
-        memo[(kind, scope)] = compute(scope)
-    return memo[(kind, scope)]
+    key = f"{kind} {scope!r}"
+    if key not in memo:
+        memo[key] = compute(scope)
+    return memo[key]
+
+
+def _save_facts(app: Sphinx, exception) -> None:
+    memo = getattr(app, "_evidence_facts", None)
+    if memo is None:
+        return
+    fingerprint, stored = app._evidence_facts_stored
+    if memo != stored:
+        path = Path(app.doctreedir) / FACTS_FILE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"fingerprint": fingerprint, "facts": memo}, sort_keys=True),
+                        "utf-8")
 
 
 def _digest(app: Sphinx, scopes) -> str:
@@ -250,4 +272,5 @@ def setup(app: Sphinx) -> dict:
     app.connect("env-merge-info", _merge)
     app.connect("html-page-context", _page_assets, priority=900)  # after the others add theirs
     app.connect("build-finished", _copy_assets)
+    app.connect("build-finished", _save_facts)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
