@@ -203,7 +203,11 @@ def _pre_execute(app: Sphinx, env, docnames: list[str]) -> None:
     cache = get_cache(nb_config.execution_cache_path or ".jupyter_cache")
     pending = []
     for docname in sorted(docnames):
-        found = _notebook_for(app, docname)
+        try:
+            found = _notebook_for(app, docname)
+        except Exception as err:  # myst-nb reads the page itself and reports what is wrong
+            logger.info("evidence: %s not pre-executed (%s)", docname, err)
+            continue
         if found is None:
             continue
         try:

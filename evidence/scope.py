@@ -117,15 +117,26 @@ def digest(scope: Scope, ev: Evidence | None = None, root: Path | None = None) -
         h.update(frame.to_csv(index=False).encode())
         if "bibkey" in frame:
             keys |= set(frame["bibkey"].dropna())
-    for name in sorted(ev.tables):
-        if name.startswith("vocab-"):
-            h.update(f"\0vocab {name}\0".encode() + ev[name].to_csv(index=False).encode())
-    h.update(json.dumps(ev.descriptor, sort_keys=True).encode())
     if keys:
         h.update(bibmod.entry_fingerprint(bibmod.load(ev.root), keys).encode())
-    h.update(_package_code())
-    h.update(_release_snapshots(ev.root))  # What's new compares the data with them
+    h.update(_shared_part(ev))
     return h.hexdigest()
+
+
+def _shared_part(ev: Evidence) -> bytes:
+    """What every scope's digest includes: every vocabulary, the descriptor, the package's
+    code and the release snapshots. Computed once per loaded Evidence (a build loads once)."""
+    cached = ev.__dict__.get("_digest_shared")
+    if cached is None:
+        h = hashlib.sha256()
+        for name in sorted(ev.tables):
+            if name.startswith("vocab-"):
+                h.update(f"\0vocab {name}\0".encode() + ev[name].to_csv(index=False).encode())
+        h.update(json.dumps(ev.descriptor, sort_keys=True).encode())
+        h.update(_package_code())
+        h.update(_release_snapshots(ev.root))  # What's new compares the data with them
+        cached = ev.__dict__["_digest_shared"] = h.digest()
+    return cached
 
 
 def _release_snapshots(root: Path | None) -> bytes:

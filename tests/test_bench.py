@@ -43,6 +43,15 @@ def test_build_harness_reports_a_stale_page():
     assert any("needlessly: ms" in p for p in problems)
 
 
+def test_validator_benchmark_data_is_valid(tmp_path):
+    """The validator benchmark refuses to time data with problems; its generator must keep up
+    with the data package (it broke silently when errata.csv was added)."""
+    from evidence.bench.validation import make_synthetic_book
+    from evidence.validate import validate
+
+    assert validate(make_synthetic_book(tmp_path / "book", 40, source=REPO)) == []
+
+
 def test_synthetic_evidence_is_valid_and_multiplied(data_copy):
     from evidence.validate import validate
 

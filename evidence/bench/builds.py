@@ -157,7 +157,7 @@ def run_scenarios(root: Path, flags: tuple[str, ...] = common.STRICT, repeats: i
         if name not in scenarios:
             continue
         previous, seconds, executed, problems, stale = None, [], set(), [], []
-        for n in range(repeats if name in ("prose", "code") else max(1, repeats - 1)):
+        for n in range(repeats):
             edit = EDITS[name](root, n + 1, previous)
             before = common.cache_hashes(root)
             done = build()
