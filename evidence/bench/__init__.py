@@ -30,8 +30,16 @@ def run(args) -> int:
         return 2
     source = Path(args.root).resolve() if getattr(args, "root", None) else book_root()
     status = 0
+    printed: list[str] = []
     if "validation" in only:
-        status |= run_validation(args.rows)
+        import contextlib
+        import io
+
+        captured = io.StringIO()
+        with contextlib.redirect_stdout(captured):
+            status |= run_validation(args.rows)
+        print(captured.getvalue(), end="")
+        printed = captured.getvalue().splitlines()
     rest = [p for p in only if p != "validation"]
     if rest:
         from .report import Run
@@ -39,6 +47,7 @@ def run(args) -> int:
         with tempfile.TemporaryDirectory(prefix="evidence-bench-") as tmp:
             bench = Run(source, Path(tmp), repeats=args.repeats, factors=args.scale,
                         scenarios=tuple(args.scenarios.split(",")) if args.scenarios else None)
+            bench.validation = printed
             ok = bench.execute(rest)
         out = Path(args.out) if args.out else source / "benchmarks" / "results.md"
         if not args.no_write:

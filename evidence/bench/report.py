@@ -22,6 +22,7 @@ class Run:
         self.reader_default: dict | None = None
         self.scale: tuple[list[str], bool] | None = None
         self.books: dict[str, Path] = {}
+        self.validation: list[str] = []  # the validator benchmark's printed lines
 
     # -- parts ---------------------------------------------------------------------------
     def _book(self, kind: str) -> Path:
@@ -147,6 +148,10 @@ class Run:
             out += self._builds_table()
         if self.reader:
             out += self._reader_section()
+        if self.validation:
+            out += ["## Validator", "", "Synthetic studies, each with its own reference, outcomes and "
+                    "safety rows, validated in a temporary folder (`evidence/bench/validation.py`).",
+                    "", "```", *self.validation, "```", ""]
         if self.scale:
             out += ["## Scale", "",
                     "The evidence multiplied in a temporary copy (synthetic rows: copies of the "
