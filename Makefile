@@ -31,8 +31,8 @@ release: $(STAMP) ## cut a release: make release VERSION=X.Y.Z (snapshot, CITATI
 export: $(STAMP)  ## write the downloads into dist/
 	$(BIN)/python -m evidence export --out dist
 
-bench: $(STAMP)   ## benchmarks; prints the figures
-	$(BIN)/python -m evidence bench
+bench: $(STAMP)   ## all benchmarks; prints the figures, writes benchmarks/results.md (BENCH="--only builds" for a part)
+	$(BIN)/python -m evidence bench $(BENCH)
 
 serve:           ## view the built site at http://127.0.0.1:8000
 	$(PYTHON) -m http.server --directory _build/html --bind 127.0.0.1 8000

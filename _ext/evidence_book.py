@@ -10,7 +10,8 @@ Loaded by `_config.yml` (sphinx.local_extensions), so plain `jb build .` gets al
    and an unchanged one reuses the cache; `env-get-outdated` makes Sphinx re-read exactly the
    pages whose digest changed (file mtimes say nothing about data edits).
 3. Chart libraries (vendored in `_vendor/vega/`) are copied into the site and added only to
-   pages that contain a chart; nothing is loaded from a CDN.
+   pages that contain a chart, the long-table pager only to pages with a long table; nothing
+   is loaded from a CDN.
 4. (Version, citation, dates and downloads: see evidence_release.py.)
 5. Invalid data stops the build with the validator's messages, before any page is written;
    a check whose inputs have not changed since it last passed is skipped.
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -33,6 +35,7 @@ logger = logging.getLogger(__name__)
 
 ROOT_STATIC = "evidence"  # folder under _build/html/_static/
 VENDOR_SCRIPTS = ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js")
+PAGED_TABLE = "data-page-size="
 ASSETS = Path(__file__).resolve().parent / "assets"
 CODE_CELL = re.compile(r"^(`{3,}|~{3,})\{code-cell\}[^\n]*\n(.*?)^\1[ \t]*$", re.M | re.S)
 DIGEST_CELL = """
@@ -130,13 +133,66 @@ def loaded_evidence(app: Sphinx):
     return app._evidence_data
 
 
+FACTS_FILE = "evidence-facts.json"
+
+
+def _scope_memo(app: Sphinx) -> dict:
+    """Facts about a scope's data (its digest, its newest checked_on date), kept between
+    builds in `_build/.doctrees/evidence-facts.json` together with the fingerprint of every
+    file they are computed from: the data folder, refs.bib, the release snapshots, the
+    package's code (evidence.scope.inputs_fingerprint) and these extensions' code. While the
+    fingerprint is unchanged a stored fact is the one the computation would give, so a
+    no-change rebuild or a prose edit neither loads the data nor imports pandas. Any change
+    to any of those files discards every stored fact."""
+    memo = getattr(app, "_evidence_facts", None)
+    if memo is None:
+        from evidence.scope import inputs_fingerprint
+
+        code = hashlib.sha256(b"".join(f.name.encode() + b"\0" + f.read_bytes()
+                                       for f in sorted(Path(__file__).parent.glob("*.py"))))
+        fingerprint = inputs_fingerprint(Path(app.srcdir)) + code.hexdigest()
+        try:
+            stored = json.loads((Path(app.doctreedir) / FACTS_FILE).read_text("utf-8"))
+        except (OSError, ValueError):
+            stored = {}
+        memo = dict(stored.get("facts", {})) if stored.get("fingerprint") == fingerprint else {}
+        app._evidence_facts = memo
+        app._evidence_facts_stored = (fingerprint, dict(memo))
+    return memo
+
+
+def scope_fact(app: Sphinx, kind: str, scope, compute):
+    """`compute(scope)`, or the value stored for (kind, scope) while the inputs are unchanged.
+    Values are strings (or None)."""
+    memo = _scope_memo(app)
+    key = f"{kind} {scope!r}"
+    if key not in memo:
+        memo[key] = compute(scope)
+    return memo[key]
+
+
+def _save_facts(app: Sphinx, exception) -> None:
+    memo = getattr(app, "_evidence_facts", None)
+    if memo is None:
+        return
+    fingerprint, stored = app._evidence_facts_stored
+    if memo != stored:
+        path = Path(app.doctreedir) / FACTS_FILE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"fingerprint": fingerprint, "facts": memo}, sort_keys=True),
+                        "utf-8")
+
+
 def _digest(app: Sphinx, scopes) -> str:
-    from evidence.scope import digest
+    def compute(scope):
+        from evidence.scope import digest
 
-    return "+".join(digest(scope, loaded_evidence(app))[:16] for scope in scopes)
+        return digest(scope, loaded_evidence(app))
+    return "+".join(scope_fact(app, "digest", scope, compute)[:16] for scope in scopes)
 
 
-def _inject_digest(app: Sphinx, docname: str, source: list[str]) -> None:
+def inject_digest(app: Sphinx, docname: str, source: list[str]) -> None:
+    """source-read: append the hidden digest cell (also used by evidence_speed's pre-execution)."""
     scopes = page_scopes(source[0])
     store = app.env.__dict__.setdefault("evidence_pages", {})
     if not scopes:
@@ -173,8 +229,8 @@ def _merge(app: Sphinx, env, docnames, other) -> None:
 
 # -- 3. chart libraries only where there are charts -----------------------------------------
 def _page_assets(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
-    from evidence.charts import CHART_CLASS
     from evidence.explorer import EXPLORER_CLASS
+    from evidence.html import CHART_CLASS
 
     body = context.get("body", "")
     if f'class="{CHART_CLASS}"' in body:
@@ -182,6 +238,8 @@ def _page_assets(app: Sphinx, pagename: str, templatename: str, context: dict, d
             app.add_js_file(f"{ROOT_STATIC}/{script}", loading_method="defer")
     if f'class="{EXPLORER_CLASS}"' in body:
         app.add_js_file(f"{ROOT_STATIC}/explorer.js", loading_method="defer")
+    if PAGED_TABLE in body:  # long tables: filter and pages (evidence.tables)
+        app.add_js_file(f"{ROOT_STATIC}/evidence-tables.js", loading_method="defer")
     _drop_thebe(context)
     _accessible_body(context)
 
@@ -243,10 +301,11 @@ def setup(app: Sphinx) -> dict:
     app.add_lexer("csv", TextLexer)  # CSV examples in the contributing guide, shown as written
     app.connect("config-inited", _templates)
     app.connect("config-inited", _bind_book)
-    app.connect("source-read", _inject_digest)
+    app.connect("source-read", inject_digest)
     app.connect("env-get-outdated", _outdated_by_data)
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)
     app.connect("html-page-context", _page_assets, priority=900)  # after the others add theirs
     app.connect("build-finished", _copy_assets)
+    app.connect("build-finished", _save_facts)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

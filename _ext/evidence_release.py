@@ -16,8 +16,10 @@ package (evidence cut-off, checked_on dates) and the release snapshots in `relea
 4. After the build: `downloads/` (evidence.export), the Atom feed `whats-new.xml`
    (evidence.feed) and `versions.json`.
 
-The version, the site address and a digest of the downloads are part of `html_context`, so a
-change in any of them makes Sphinx rewrite every page (without re-executing any).
+The version and the site address are part of `html_context`, so a change in either makes
+Sphinx rewrite every page (without re-executing any). The download list depends on the data:
+a page holding it is re-read when the downloads change (`env-get-outdated`), and only that
+page, so a data edit rewrites the pages that show the data and the download page, not all.
 """
 from __future__ import annotations
 
@@ -83,7 +85,7 @@ def _configure(app: Sphinx, config) -> None:
         "evidence_version": {"version": cite.version, "shown": cite.shown,
                              "released": cite.released, "commit": cite.commit},
         "evidence_cutoff": cite.cutoff, "evidence_site_url": cite.site_url,
-        "evidence_doi": cite.doi, "evidence_downloads": state.downloads_digest,
+        "evidence_doi": cite.doi,
     }
 
 
@@ -91,18 +93,26 @@ def _configure(app: Sphinx, config) -> None:
 def page_updated(app: Sphinx, docname: str) -> tuple[str, bool]:
     """(date, from data): the newest date on which the evidence this page shows was checked,
     or the release date for a page that shows no data."""
-    from evidence.scope import select
-    from evidence_book import loaded_evidence
+    from evidence_book import scope_fact
 
     cite = _state(app).cite
     scopes = getattr(app.env, "evidence_pages", {}).get(docname, ((), ""))[0]
-    dates = []
-    for scope in scopes:
-        for frame in select(loaded_evidence(app), scope).values():
-            for column in DATE_COLUMNS:
-                if column in frame and frame[column].notna().any():
-                    dates.append(str(frame[column].dropna().astype(str).max()))
+    dates = [date for scope in scopes
+             for date in [scope_fact(app, "newest-date", scope, lambda s: _newest_date(app, s))]
+             if date]
     return (max(dates), True) if dates else (cite.released, False)
+
+
+def _newest_date(app: Sphinx, scope) -> str | None:
+    from evidence.scope import select
+    from evidence_book import loaded_evidence
+
+    dates = []
+    for frame in select(loaded_evidence(app), scope).values():
+        for column in DATE_COLUMNS:
+            if column in frame and frame[column].notna().any():
+                dates.append(str(frame[column].dropna().astype(str).max()))
+    return max(dates) if dates else None
 
 
 def _page(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
@@ -168,6 +178,30 @@ class CitationDirective(_Generated):
 
 class DownloadsDirective(_Generated):
     kind = "downloads"
+
+    def run(self):
+        env = self.state.document.settings.env
+        pages = env.__dict__.setdefault("evidence_download_pages", {})
+        pages[env.docname] = _state(env.app).downloads_digest
+        return super().run()
+
+
+def _outdated_downloads(app: Sphinx, env, added, changed, removed) -> list[str]:
+    """Pages with a download list whose downloads changed since they were read."""
+    current = _state(app).downloads_digest
+    return [doc for doc, seen in getattr(env, "evidence_download_pages", {}).items()
+            if seen != current and doc not in removed and doc not in changed]
+
+
+def _purge_downloads(app: Sphinx, env, docname: str) -> None:
+    getattr(env, "evidence_download_pages", {}).pop(docname, None)
+
+
+def _merge_downloads(app: Sphinx, env, docnames, other) -> None:
+    pages = env.__dict__.setdefault("evidence_download_pages", {})
+    for doc, seen in getattr(other, "evidence_download_pages", {}).items():
+        if doc in docnames:
+            pages[doc] = seen
 
 
 def _citation_html(app: Sphinx) -> str:
@@ -236,6 +270,9 @@ def setup(app: Sphinx) -> dict:
     app.connect("config-inited", _configure, priority=600)  # after evidence_book binds the book
     app.connect("html-page-context", _page)
     app.connect("build-finished", _write_outputs)
+    app.connect("env-get-outdated", _outdated_downloads)
+    app.connect("env-purge-doc", _purge_downloads)
+    app.connect("env-merge-info", _merge_downloads)
     app.add_node(evidence_generated, html=(_visit, None), latex=(_skip, None),
                  text=(_skip, None), man=(_skip, None), texinfo=(_skip, None))
     app.add_directive("evidence-citation", CitationDirective)

@@ -8,7 +8,8 @@
     assemble   lay out the published site: newest release at the root, every release under
                v<version>/, the development build under dev/, a versions.json in each
     export     write the downloads (tables as CSV, the data package as zip, JSON, refs.bib)
-    bench      time the validator on synthetic data (10,000 studies and references)
+    bench      benchmarks: validator, build times, reader cost, scale, and the same book in
+               a default Jupyter Book configuration; writes benchmarks/results.md
 """
 from __future__ import annotations
 
@@ -146,9 +147,20 @@ def parser() -> argparse.ArgumentParser:
     asm.add_argument("--release", action="append", default=[], metavar="VERSION=DIR",
                      help="a release's built HTML (repeat for each release)")
     asm.set_defaults(run=cmd_assemble)
-    bench = sub.add_parser("bench", help="benchmarks (prints figures)")
+    bench = sub.add_parser("bench", help="benchmarks (prints figures, writes benchmarks/results.md)")
+    bench.add_argument("--only", metavar="PARTS",
+                       help="comma-separated parts to run: validation,builds,reader,scale,baseline "
+                            "(default: all)")
     bench.add_argument("--rows", type=int, nargs="+", default=[1000, 10000],
-                       help="study rows (and references) to validate (default: 1000 10000)")
+                       help="validation: study rows (and references) to validate (default: 1000 10000)")
+    bench.add_argument("--repeats", type=int, default=3,
+                       help="builds: runs per scenario, the best counts (default: 3)")
+    bench.add_argument("--scenarios", metavar="NAMES",
+                       help="builds: comma-separated subset of cold,no-change,prose,code,row,vocab")
+    bench.add_argument("--scale", type=int, nargs="+", default=[10, 100], metavar="FACTOR",
+                       help="scale: evidence multipliers (default: 10 100)")
+    bench.add_argument("--out", help="where to write the results (default: benchmarks/results.md)")
+    bench.add_argument("--no-write", action="store_true", help="print only, write no results file")
     bench.set_defaults(run=cmd_bench)
     return top
 

@@ -10,12 +10,13 @@ import html
 import json
 import re
 
-import pandas as pd
-
+CHART_CLASS = "evidence-chart"  # the div a chart is drawn into (pages with one load the chart scripts)
 _ID_UNSAFE = re.compile(r"[^a-z0-9-]+")
 
 
 def text(value) -> str:
+    import pandas as pd  # here, not at the top: the Sphinx extension imports this module
+
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
     if isinstance(value, float) and value.is_integer():

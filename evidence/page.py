@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import bib as bibmod
-from . import charts, html as h, summary, tables
+from . import html as h, summary, tables
 from .data import Evidence, load
 from .scope import Scope, select
 
@@ -347,8 +347,12 @@ class Page:
 
     # -- charts -------------------------------------------------------------------------------
     def patients_chart(self) -> h.Fragment:
+        from . import charts  # altair: imported by pages that draw a chart
+
         if self.studies.empty:
             return _note("No clinical report has been found for this page yet, so there is no chart.")
+        if len(self.studies) > charts.DETAIL_LIMIT:
+            return self._patients_by_target_chart()
         studies = self.studies.assign(label=self.report_labels(self.studies))
         rows = pd.DataFrame({
             "label": studies["label"], "n_treated": studies["n_treated"].astype("float"),
@@ -365,12 +369,16 @@ class Page:
         return charts.render(chart, f"patients-{self.scope.disease or 'all'}", description, caption)
 
     def crs_icans_chart(self) -> h.Fragment:
+        from . import charts  # altair: imported by pages that draw a chart
+
         rows = self._safety_rows()
         rows = rows[rows["event"].isin(["crs", "icans"]) & (rows["grade"] != "any")]
         if rows.empty:
             return _note("No report on this page grades CRS or ICANS, so there is no chart; what "
                          "was reported is in the safety table.")
         grades = [self.ev.label("grades", g) for g in self.ev.vocab("grades")["code"] if g != "any"]
+        if rows["study_id"].nunique() > charts.DETAIL_LIMIT:
+            return self._reports_by_grade_chart(rows, grades)
         description = (f"Stacked bar chart of patients with CRS or ICANS by grade per report "
                        f"({self.scope.describe()}); {rows['study_id'].nunique()} reports with graded events.")
         chart = charts.events_by_grade(_plain(rows[["label", "event_label", "grade", "grade_label",
@@ -380,9 +388,13 @@ class Page:
         return charts.render(chart, f"crs-icans-{self.scope.disease or 'all'}", description, caption)
 
     def trials_chart(self) -> h.Fragment:
+        from . import charts  # altair: imported by pages that draw a chart
+
         trials = self.trials
         if trials.empty:
             return _note("No registered trial has been found for this page yet, so there is no chart.")
+        if len(trials) > charts.DETAIL_LIMIT:
+            return self._trials_by_phase_count_chart()
         rows = pd.DataFrame({
             "registry_id": trials["registry_id"], "title": trials["title"], "target": trials["target"],
             "enrollment": trials["enrollment"].astype("float"),
@@ -399,6 +411,8 @@ class Page:
 
     def outcomes_chart(self) -> h.Fragment:
         """Outcomes against months after infusion, per report (and patient), as reported."""
+        from . import charts  # altair: imported by pages that draw a chart
+
         scores, shares, unplotted = self._outcome_series()
         where = self.scope.describe()
         if scores.empty and shares.empty:
@@ -428,6 +442,8 @@ class Page:
 
     def safety_overview_chart(self) -> h.Fragment:
         """CRS and ICANS by grade across diseases: one cell per report, event and grade."""
+        from . import charts  # altair: imported by pages that draw a chart
+
         rows = self._safety_rows()
         rows = rows[rows["event"].isin(["crs", "icans"])].merge(
             self.studies[["study_id", "disease"]], on="study_id", how="left")
@@ -462,6 +478,8 @@ class Page:
 
     def timeline_chart(self) -> h.Fragment:
         """Clinical reports by year of publication and trials by year of registration."""
+        from . import charts  # altair: imported by pages that draw a chart
+
         kinds = ["Clinical reports", "Registered trials"]
         studies = self.studies.assign(label=self.report_labels(self.studies))
         items = [(kinds[0], str(d)[:4] if not pd.isna(d) else None, lab)
@@ -508,6 +526,53 @@ class Page:
         return explorer.trials(self.ev, self.trials, self.table("trial-diseases"), self.studies,
                                explorer.repository_url(self.ev.root))
 
+    # aggregated forms, for pages with more reports or trials than one bar each can show
+    def _patients_by_target_chart(self) -> h.Fragment:
+        from . import charts  # altair: imported by pages that draw a chart
+
+        grouped = summary.patients_treated(self.studies, by=["target", "design"])
+        rows = pd.DataFrame({
+            "target": grouped["target"],
+            "design_label": grouped["design"].map(lambda c: self.ev.label("designs", c)),
+            "patients": grouped["patients"].astype("float"),
+            "cohorts": grouped["cohorts"].astype("float")})
+        targets = list(self.ev.vocab("targets")["code"])
+        description = (f"Bar chart of patients treated (each cohort counted once) per target, "
+                       f"by design ({self.scope.describe()}); {len(self.studies)} reports, "
+                       f"summarised by target.")
+        designs = [self.ev.label("designs", c) for c in self.ev.vocab("designs")["code"]]
+        chart = charts.patients_by_target(_plain(rows), [t for t in targets if t in set(rows["target"])],
+                                          designs)
+        return charts.render(chart, f"patients-{self.scope.disease or 'all'}", description)
+
+    def _reports_by_grade_chart(self, rows: pd.DataFrame, grades: list[str]) -> h.Fragment:
+        from . import charts  # altair: imported by pages that draw a chart
+
+        graded = rows[rows["n_patients"].fillna(0) > 0]
+        counts = graded.groupby(["event_label", "grade_label"], sort=True).agg(
+            reports=("study_id", "nunique")).reset_index()
+        counts["reports"] = counts["reports"].astype("float")
+        description = (f"Bar chart of reports recording CRS or ICANS at each grade "
+                       f"({self.scope.describe()}); {rows['study_id'].nunique()} reports with graded "
+                       f"events, summarised by grade; patients are not added up across reports.")
+        chart = charts.reports_by_grade(_plain(counts), grades)
+        return charts.render(chart, f"crs-icans-{self.scope.disease or 'all'}", description)
+
+    def _trials_by_phase_count_chart(self) -> h.Fragment:
+        from . import charts  # altair: imported by pages that draw a chart
+
+        trials = self.trials
+        rows = pd.DataFrame({
+            "phase_label": trials["phase"].map(lambda c: self.ev.label("phases", c)),
+            "status_label": trials["status"].map(lambda c: self.ev.label("statuses", c))})
+        counts = rows.groupby(["phase_label", "status_label"], sort=True, dropna=False) \
+            .size().rename("trials").astype("float").reset_index()
+        statuses = [self.ev.label("statuses", c) for c in self.ev.vocab("statuses")["code"]]
+        description = (f"Bar chart of {len(trials)} registered trials ({self.scope.describe()}) "
+                       f"by phase, coloured by recruitment status.")
+        chart = charts.trials_by_phase_count(_plain(counts), statuses)
+        return charts.render(chart, f"trials-{self.scope.disease or 'all'}", description)
+
     # -- releases -----------------------------------------------------------------------------
     def whats_new(self) -> h.Fragment:
         """What changed in each release and since the last one, from the release snapshots
@@ -539,6 +604,8 @@ class Page:
         """The plottable outcome rows: score changes (points) and shares of evaluated patients,
         each with a time after infusion (the reported timepoint, else the report's follow-up),
         and how many outcome rows could not be plotted."""
+        from . import charts  # altair: imported by pages that draw a chart
+
         rows = self._outcome_rows()
         units = dict(zip(self.ev.vocab("outcomes")["code"], self.ev.vocab("outcomes")["unit"]))
         followup_known = rows["followup_months"].notna()
@@ -618,9 +685,10 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def chapter(disease: str | None = None, *, tables: tuple[str, ...] | None = None,
-            root: Path | None = None) -> Page:
-    """The evidence a page shows: one disease (`chapter("MG")`), some tables, or everything."""
+            columns: dict[str, tuple[str, ...]] | None = None, root: Path | None = None) -> Page:
+    """The evidence a page shows: one disease (`chapter("MG")`), some tables, or everything;
+    `columns` narrows tables to the columns the page uses (see `evidence.scope.Scope`)."""
     ev = load(root)
     if disease is not None and disease not in set(ev.vocab("diseases")["code"]):
         raise ValueError(f"unknown disease code {disease!r}; see data/vocab/diseases.csv")
-    return Page(Scope(disease=disease, tables=tables), ev)
+    return Page(Scope(disease=disease, tables=tables, columns=columns), ev)

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from . import bib as bibmod
-from .data import Evidence, load
-from .explorer import repository_url
-from .paths import package_dir
+from .paths import data_dir, package_dir
+
+if TYPE_CHECKING:  # pandas is imported only when data are loaded: a no-change rebuild skips it
+    import pandas as pd
+
+    from .data import Evidence
 
 EVIDENCE_TABLES = ("studies", "outcomes", "safety", "trials", "trial-diseases",
                    "preclinical", "screening", "oncology-comparators", "errata")
@@ -26,10 +29,19 @@ EVIDENCE_TABLES = ("studies", "outcomes", "safety", "trials", "trial-diseases",
 DISEASE_TABLES = ("studies", "outcomes", "safety", "trials", "trial-diseases")
 
 
+# kept with any column selection: the page's "last updated" date is computed from them
+DATE_COLUMNS = ("checked_on", "searched_on")
+
+
 @dataclass(frozen=True)
 class Scope:
+    """What a page shows: one disease's rows or all rows, of some tables or all, and, for a
+    page that shows only a few columns of a table (counts, labels), just those columns:
+    `columns={"studies": ("study_id", "n_treated")}`. The page then sees only those columns
+    (and the date columns), and an edit of another column does not re-execute it."""
     disease: str | None = None
     tables: tuple[str, ...] | None = None
+    columns: tuple[tuple[str, tuple[str, ...]], ...] | None = None
 
     def __post_init__(self):
         if self.tables is not None:
@@ -37,6 +49,13 @@ class Scope:
             unknown = set(self.tables) - set(EVIDENCE_TABLES)
             if unknown:
                 raise ValueError(f"unknown table(s) {sorted(unknown)}; known: {EVIDENCE_TABLES}")
+        if self.columns is not None:
+            items = self.columns.items() if isinstance(self.columns, dict) else self.columns
+            normal = tuple(sorted((table, tuple(sorted(set(cols)))) for table, cols in items))
+            unknown = {table for table, _ in normal} - set(self.table_names)
+            if unknown:
+                raise ValueError(f"columns given for table(s) {sorted(unknown)} the page does not show")
+            object.__setattr__(self, "columns", normal or None)
 
     @property
     def table_names(self) -> tuple[str, ...]:
@@ -48,7 +67,7 @@ class Scope:
         parts = [f"disease={self.disease}"] if self.disease else []
         if self.tables is not None:
             parts.append("tables=" + ",".join(self.tables))
-        return "; ".join(parts) or "all evidence"
+        return "; ".join(parts) or "all evidence"  # shown to readers: columns left out
 
 
 def select(ev: Evidence, scope: Scope) -> dict[str, pd.DataFrame]:
@@ -69,6 +88,12 @@ def select(ev: Evidence, scope: Scope) -> dict[str, pd.DataFrame]:
             "trial-diseases": links[links["registry_id"].isin(trial_ids)],
         }
         tables = {name: narrowed.get(name, frame) for name, frame in tables.items()}
+    for name, columns in scope.columns or ():
+        frame = tables[name]
+        missing = set(columns) - set(frame.columns)
+        if missing:
+            raise ValueError(f"table {name} has no column(s) {sorted(missing)}")
+        tables[name] = frame[[c for c in frame.columns if c in columns or c in DATE_COLUMNS]]
     return {name: frame.reset_index(drop=True) for name, frame in tables.items()}
 
 
@@ -81,26 +106,48 @@ def _package_code() -> bytes:
 def digest(scope: Scope, ev: Evidence | None = None, root: Path | None = None) -> str:
     """sha256 of everything a page in this scope can show: its rows, the BibTeX entries they
     name, every vocabulary, the package descriptor and the package's code."""
-    ev = ev or load(root)
+    if ev is None:
+        from .data import load
+
+        ev = load(root)
     h = hashlib.sha256()
-    h.update(scope.describe().encode())
+    h.update(repr(scope).encode())
     keys: set[str] = set()
     for name, frame in sorted(select(ev, scope).items()):
         h.update(f"\0table {name}\0".encode())
         h.update(frame.to_csv(index=False).encode())
         if "bibkey" in frame:
             keys |= set(frame["bibkey"].dropna())
-    for name in sorted(ev.tables):
-        if name.startswith("vocab-"):
-            h.update(f"\0vocab {name}\0".encode() + ev[name].to_csv(index=False).encode())
-    h.update(json.dumps(ev.descriptor, sort_keys=True).encode())
-    # the explorer's correction links name the repository (_config.yml or the environment)
-    h.update(f"\0repository {repository_url(ev.root) if ev.root else ''}".encode())
     if keys:
         h.update(bibmod.entry_fingerprint(bibmod.load(ev.root), keys).encode())
-    h.update(_package_code())
-    h.update(_release_snapshots(ev.root))  # What's new compares the data with them
+    h.update(_shared_part(ev))
     return h.hexdigest()
+
+
+def _shared_part(ev: Evidence) -> bytes:
+    """What every scope's digest includes: every vocabulary, the descriptor, the package's
+    code and the release snapshots. Computed once per loaded Evidence (a build loads once)."""
+    cached = ev.__dict__.get("_digest_shared")
+    if cached is None:
+        h = hashlib.sha256()
+        for name in sorted(ev.tables):
+            if name.startswith("vocab-"):
+                h.update(f"\0vocab {name}\0".encode() + ev[name].to_csv(index=False).encode())
+        h.update(json.dumps(ev.descriptor, sort_keys=True).encode())
+        h.update(_package_code())
+        h.update(_release_snapshots(ev.root))  # What's new compares the data with them
+        # the explorer's correction links name the repository (_config.yml or the environment)
+        h.update(f"\0repository {_repository(ev.root)}".encode())
+        cached = ev.__dict__["_digest_shared"] = h.digest()
+    return cached
+
+
+def _repository(root: Path | None) -> str:
+    if root is None:
+        return ""
+    from .explorer import repository_url  # imports pandas: only when a digest is computed
+
+    return repository_url(root) or ""
 
 
 def _release_snapshots(root: Path | None) -> bytes:
@@ -108,3 +155,22 @@ def _release_snapshots(root: Path | None) -> bytes:
         return b""
     return b"".join(p.name.encode() + b"\0" + p.read_bytes()
                     for p in sorted((root / "releases").glob("*.json")))
+
+
+def inputs_fingerprint(root: Path) -> str:
+    """sha256 of every file a digest can read: the data folder (tables, vocabularies,
+    descriptor), refs.bib, the release snapshots and this package's code. Equal fingerprints
+    mean equal digests for every scope, so a build may reuse the digests it stored."""
+    h = hashlib.sha256()
+    data = data_dir(root)
+    files = [*sorted(p for p in data.rglob("*") if p.is_file()), root / bibmod.BIBFILE,
+             *sorted((root / "releases").glob("*.json")), *sorted(package_dir().rglob("*.py"))]
+    for path in files:
+        h.update(str(path).encode() + b"\0")
+        h.update(path.read_bytes() if path.exists() else b"<missing>")
+        h.update(b"\0")
+    # where the explorer's correction links point: _config.yml (also read by Sphinx) or the
+    # environment, which no file records
+    h.update((root / "_config.yml").read_bytes() if (root / "_config.yml").exists() else b"")
+    h.update(os.environ.get("EVIDENCE_REPOSITORY_URL", "").encode())
+    return h.hexdigest()

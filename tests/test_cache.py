@@ -117,3 +117,88 @@ def test_markup_like_text_is_shown_as_text(built_copy):
     values = [row.get("product") for spec in specs
               for dataset in json.loads(spec).get("datasets", {}).values() for row in dataset]
     assert text in values, "the chart tooltip data holds the text unchanged"
+
+
+# -- correct under the cache: each kind of edit, built incrementally, reaches the pages -------
+def _glued_patients(page_html: str) -> int:
+    import re
+
+    found = re.search(r'reports on\s*<span class="pasted-text">(\d+)</span>', page_html)
+    assert found, "the MG chapter glues its patient count after 'reports on'"
+    return int(found.group(1))
+
+
+def _rows(path: Path) -> list[dict]:
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def _set_cell(path: Path, key: str, value_of_key: str, column: str, value: str) -> None:
+    with open(path, newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        fields, rows = reader.fieldnames, list(reader)
+    for row in rows:
+        if row[key] == value_of_key:
+            row[column] = value
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def test_every_kind_of_edit_is_shown_after_an_incremental_build(built_copy):
+    """Prose, code, a study's patient count and a vocabulary label, each edited and built with
+    the cache in place: the pages show the new content and no longer the old."""
+    html = built_copy / "_build" / "html" / "chapters"
+
+    # prose edit: the chapter is re-read (its cached execution reused) and shows the sentence
+    ms = built_copy / "chapters" / "ms.md"
+    ms.write_text(ms.read_text("utf-8") + "\nA sentence added by the cache test 5521.\n", "utf-8")
+    before = _hashes(built_copy)
+    build = jb_build(built_copy, *STRICT)
+    assert build.returncode == 0, build.log[-3000:]
+    assert "A sentence added by the cache test 5521." in (html / "ms.html").read_text("utf-8")
+    assert _executed_since(built_copy, before) == set()
+
+    # code edit: only that chapter re-executes; its new caption replaces the old one
+    mogad = built_copy / "chapters" / "mogad.md"
+    old_caption = "Clinical reports (disease=MOGAD), oldest first."
+    assert old_caption in (html / "mogad.html").read_text("utf-8")
+    mogad.write_text(mogad.read_text("utf-8").replace(
+        "page.studies_table()", 'page.studies_table(caption="Caption from the cache test 8812")', 1),
+        "utf-8")
+    before = _hashes(built_copy)
+    build = jb_build(built_copy, *STRICT)
+    assert build.returncode == 0, build.log[-3000:]
+    page = (html / "mogad.html").read_text("utf-8")
+    assert "Caption from the cache test 8812" in page and old_caption not in page
+    assert _executed_since(built_copy, before) == {"mogad.md"}
+
+    # row edit of a number: the glued patient count in the MG prose follows the data
+    studies = _rows(built_copy / "data" / "studies.csv")
+    cohort_sizes: dict[str, int] = {}
+    for row in studies:
+        cohort_sizes[row["cohort_id"]] = cohort_sizes.get(row["cohort_id"], 0) + 1
+    alone = next(r for r in studies if r["disease"] == "MG" and r["n_treated"]
+                 and cohort_sizes[r["cohort_id"]] == 1)  # counted whatever the counting rule
+    shown = _glued_patients((html / "mg.html").read_text("utf-8"))
+    _set_cell(built_copy / "data" / "studies.csv", "study_id", alone["study_id"], "n_treated",
+              str(int(alone["n_treated"]) + 3))
+    build = jb_build(built_copy, *STRICT)
+    assert build.returncode == 0, build.log[-3000:]
+    assert _glued_patients((html / "mg.html").read_text("utf-8")) == shown + 3
+
+    # vocabulary edit: every page showing the label shows the new one, none the old
+    designs = {r["code"]: r["label"] for r in _rows(built_copy / "data" / "vocab" / "designs.csv")}
+    used = {r["design"] for r in studies if r["disease"] == "MS"}
+    code = next(c for c in designs if c in used)
+    old_cell = f"<td>{designs[code]}</td>"
+    assert old_cell in (html / "ms.html").read_text("utf-8")
+    _set_cell(built_copy / "data" / "vocab" / "designs.csv", "code", code, "label",
+              "Design label from the cache test 3307")
+    build = jb_build(built_copy, *STRICT)
+    assert build.returncode == 0, build.log[-3000:]
+    for name in ("ms.html", "data-dictionary.html"):
+        assert "Design label from the cache test 3307" in (html / name).read_text("utf-8"), name
+    stale = {p.name for p in html.glob("*.html") if old_cell in p.read_text("utf-8")}
+    assert not stale, f"old label still in a table cell of {stale}"

@@ -106,6 +106,26 @@ def test_digest_follows_the_rows_a_scope_shows_and_nothing_else(tmp_path):
     assert digest(Scope(tables=("trials", "trial-diseases")), root=book) == trials_before
 
 
+def test_column_scope_shows_and_digests_only_its_columns(tmp_path):
+    """A page that declares the columns it uses sees only those (and the date columns), and
+    its digest ignores an edit of another column but follows an edit of a declared one."""
+    book = copy_book(tmp_path / "book")
+    narrow = Scope(tables=("studies", "safety"), columns={"studies": ("study_id", "n_treated")})
+    assert narrow == Scope(tables=("studies", "safety"), columns=[("studies", ("n_treated", "study_id"))])
+    chosen = select(load(book), narrow)
+    assert list(chosen["studies"].columns) == ["study_id", "n_treated", "checked_on"]
+    assert len(chosen["safety"].columns) > 3, "tables without a column list are whole"
+    before = digest(narrow, root=book)
+    _edit_first_row(book / "data" / "studies.csv", {"disease": "MG"}, "product", "edited for a test")
+    assert digest(narrow, root=book) == before
+    _edit_first_row(book / "data" / "studies.csv", {"disease": "MG"}, "n_treated", "99")
+    assert digest(narrow, root=book) != before
+    with pytest.raises(ValueError, match="does not show"):
+        Scope(tables=("safety",), columns={"studies": ("study_id",)})
+    with pytest.raises(ValueError, match="no column"):
+        select(load(book), Scope(tables=("studies",), columns={"studies": ("no_such_column",)}))
+
+
 def test_digest_follows_the_package_code(tmp_path, monkeypatch):
     import evidence.scope as scope_mod
 

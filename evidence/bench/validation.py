@@ -72,7 +72,7 @@ def make_synthetic_book(target: Path, n: int, source: Path | None = None) -> Pat
              f"https://clinicaltrials.gov/study/{t}", "2026-01-15", ""] for t in trials])
     _write(data / "trial_diseases.csv", ["registry_id", "disease"],
            [[t, diseases[k % 4]] for k, t in enumerate(trials)])
-    for name in ("preclinical", "screening"):
+    for name in ("preclinical", "screening", "errata"):
         _write(data / f"{name}.csv", _header(source / "data" / f"{name}.csv"), [])
     (target / "refs.bib").write_text("\n".join(bib), encoding="utf-8")
     return target

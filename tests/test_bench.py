@@ -1,0 +1,209 @@
+"""The benchmark harness works (on tiny cases, so it cannot rot), and the book stays usable at
+scale. No timing is asserted here: `python -m evidence bench` measures, tests check."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import REPO
+
+sys.path.insert(0, str(REPO))
+
+from evidence.bench import baseline, builds, reader, scale  # noqa: E402
+from evidence.bench.report import Run  # noqa: E402
+
+
+def test_build_harness_runs_a_scenario_and_reports_it(built_copy, tmp_path):
+    outcomes = builds.run_scenarios(built_copy, scenarios=("no-change", "prose"), repeats=1,
+                                    log=lambda _line: None)
+    assert set(outcomes) == {"no-change", "prose"}
+    assert outcomes["no-change"].executed == [] and outcomes["prose"].executed == []
+    assert outcomes["prose"].problems == [], outcomes["prose"].problems
+    assert "Benchmark prose edit 0001." in (built_copy / "_build/html/chapters/ms.html").read_text("utf-8")
+    run = Run(REPO, tmp_path)
+    run.ours = outcomes
+    text = run.markdown("2026-01-01")
+    assert "| no-change rebuild | " in text and "| prose edit of one chapter (ms.md) | " in text
+    assert re.search(r"\| no-change rebuild ≤ 2 s \| (yes|\*\*no\*\*) \|", text)
+
+
+def test_build_harness_reports_a_stale_page():
+    """The check that makes the benchmark's 'correct under the cache' claim can fail."""
+    edit = builds.Edit("marker-that-is-nowhere", {"chapters/mg.html"}, must_run={"mg"},
+                       must_not_run={"ms"})
+    problems = builds.check(REPO / "tests", edit, ["ms"])  # no built pages there at all
+    assert any("stale" in p for p in problems)
+    assert any("not re-executed: mg" in p for p in problems)
+    assert any("needlessly: ms" in p for p in problems)
+
+
+def test_validator_benchmark_data_is_valid(tmp_path):
+    """The validator benchmark refuses to time data with problems; its generator must keep up
+    with the data package (it broke silently when errata.csv was added)."""
+    from evidence.bench.validation import make_synthetic_book
+    from evidence.validate import validate
+
+    assert validate(make_synthetic_book(tmp_path / "book", 40, source=REPO)) == []
+
+
+def test_synthetic_evidence_is_valid_and_multiplied(data_copy):
+    from evidence.validate import validate
+
+    before = {p.name: p.read_text("utf-8").count("\n") for p in (data_copy / "data").glob("*.csv")}
+    counts = scale.multiply_evidence(data_copy, 3)
+    assert validate(data_copy) == []
+    assert counts["studies"] == 3 * (before["studies.csv"] - 1)
+    assert counts["trials"] == 3 * (before["trials.csv"] - 1)
+
+
+def test_default_book_has_none_of_the_extensions(tmp_path):
+    root = baseline.make_default_book(REPO, tmp_path / "default")
+    config = yaml.safe_load((root / "_config.yml").read_text("utf-8"))
+    assert "local_extensions" not in config["sphinx"]
+    assert "templates_path" not in config["sphinx"]["config"] and not (root / "_templates").exists()
+    assert config["execute"]["execute_notebooks"] == "cache"
+    assert config["sphinx"]["config"]["bibtex_reference_style"] == "author_year", "the rest is kept"
+    env = baseline.environment(root)
+    assert env["EVIDENCE_CHARTS"] == "altair"
+    assert all(path.exists() for path in baseline.cdn_files(REPO).values())
+
+
+def test_chart_renders_as_plain_altair_only_when_asked(monkeypatch):
+    import altair as alt
+    import pandas as pd
+
+    from evidence import charts
+
+    chart = alt.Chart(pd.DataFrame({"a": [1, 2]})).mark_bar().encode(x="a:Q")
+    assert 'class="evidence-chart"' in charts.render(chart, "t", "a test chart").html
+    monkeypatch.setenv(charts.MODE_ENV, "altair")
+    assert isinstance(charts.render(chart, "t", "a test chart"), alt.TopLevelMixin)
+
+
+# -- usable at scale --------------------------------------------------------------------------
+def _spec_rows(fragment_html: str) -> list[int]:
+    specs = re.findall(r'<script type="application/json"[^>]*>(.*?)</script>', fragment_html, re.S)
+    return [len(rows) for spec in specs for rows in json.loads(spec).get("datasets", {}).values()]
+
+
+def test_long_tables_are_paged_and_charts_summarised_at_scale(data_copy):
+    import evidence
+    from evidence import charts, tables
+
+    page = evidence.chapter("MG", root=data_copy)
+    assert 'data-page-size' not in page.studies_table().html, "today's tables are short"
+    detailed = _spec_rows(page.patients_chart().html)
+    assert detailed == [len(page.studies)], "one bar per report at today's size"
+
+    scale.multiply_evidence(data_copy, 8)
+    page = evidence.chapter("MG", root=data_copy)
+    assert len(page.studies) > charts.DETAIL_LIMIT
+    assert f'data-page-size="{tables.PAGE_SIZE}"' in page.studies_table().html
+    summary = page.patients_chart()
+    rows = _spec_rows(summary.html)
+    assert rows and max(rows) <= page.studies["target"].nunique() * page.studies["design"].nunique()
+    assert "summarised by target" in summary.plain
+    landscape = evidence.chapter(tables=("trials", "trial-diseases"), root=data_copy)
+    assert len(landscape.trials) > charts.DETAIL_LIMIT
+    trial_rows = _spec_rows(landscape.trials_chart().html)
+    assert trial_rows and max(trial_rows) < len(landscape.trials) / 5
+    safety = evidence.chapter(tables=("studies", "safety"), root=data_copy)
+    assert max(_spec_rows(safety.crs_icans_chart().html)) < 20
+
+
+# -- the reader harness and the pager, in Chromium ---------------------------------------------
+@pytest.fixture(scope="module")
+def chromium():
+    if not Path(reader.CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    return reader.CHROMIUM
+
+
+def test_reader_harness_counts_bytes_and_chart_libraries(built, chromium):
+    site = reader.measure_site(built.html, only=["chapters/mg.html", "chapters/methods.html"])
+    mg, methods = site["pages"]["chapters/mg.html"], site["pages"]["chapters/methods.html"]
+    assert mg["first_gz"] > mg["second_gz"] > 0
+    assert {"vega.min.js", "vega-lite.min.js", "vega-embed.min.js"} <= set(mg["chart_libraries"])
+    assert mg["charts"] >= 1 and mg["charts_drawn"] == mg["charts"] and mg["chart_ms"] > 0
+    assert mg["duplicate_datasets"] == 0
+    assert methods["chart_libraries"] == [] and methods["charts"] == 0
+    assert site["blocked"] == [] and site["errors"] == []
+    text = "\n".join(reader.table(site))
+    assert "`chapters/mg.html`" in text
+
+
+def test_duplicate_chart_data_is_detected():
+    spec = json.dumps({"datasets": {"data-1": [{"a": 1}]}})
+    page = (f'<script type="application/json" id="c1-spec">{spec}</script>'
+            f'<script type="application/json" id="c2-spec">{spec}</script>')
+    found = reader.embedded_datasets(page)
+    assert len(found) == 2 and len(set(found)) == 1
+
+
+def test_long_table_pager_filters_and_pages(tmp_path, chromium):
+    import pandas as pd
+    from playwright.sync_api import sync_playwright
+
+    from evidence import tables
+
+    frame = pd.DataFrame({"name": [f"row {i:03d}" for i in range(120)] + ["needle"]})
+    fragment = tables.render(frame, [tables.Column("Name", lambda r: r["name"])], "pager", "A long table")
+    shutil.copy(REPO / "_ext" / "assets" / "evidence-tables.js", tmp_path)
+    (tmp_path / "index.html").write_text(
+        f'<!doctype html><html><head><meta charset="utf-8"></head><body>{fragment.html}<script src="evidence-tables.js"></script>'
+        "</body></html>", "utf-8")
+    server, base = reader.serve(tmp_path)
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=chromium, args=reader.ARGS)
+            page = browser.new_page()
+            errors = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(f"{base}/index.html")
+            visible = page.locator("table.evidence-table tbody tr:visible")
+            assert visible.count() == tables.PAGE_SIZE
+            assert "Rows 1–25 of 121" in page.locator(".evidence-table-status").inner_text()
+            page.get_by_role("button", name="Next rows").click()
+            assert visible.first.inner_text() == "row 025"
+            page.get_by_label("Filter rows").fill("needle")
+            assert visible.count() == 1 and visible.first.inner_text() == "needle"
+            assert "filtered from 121" in page.locator(".evidence-table-status").inner_text()
+            assert not errors, errors
+            browser.close()
+    finally:
+        server.shutdown()
+
+
+def test_theme_icons_draw_from_the_web_font_without_fontawesome_js(built, chromium):
+    """The theme's 540 KB Font Awesome script is left out (_templates/static/webpack-macros.html):
+    the header icons are still drawn, from the web font the theme's stylesheet names."""
+    from playwright.sync_api import sync_playwright
+
+    server, base = reader.serve(built.html)
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=chromium, args=reader.ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            requested = []
+            page.on("request", lambda r: requested.append(r.url))
+            page.goto(f"{base}/chapters/mg.html")
+            page.wait_for_load_state("networkidle")
+            assert not [u for u in requested if "fontawesome.js" in u]
+            icons = page.evaluate("""() => [...document.querySelectorAll(
+                '.theme-switch-button i, button.search-button__button i, .dropdown-download-buttons i')]
+                .filter(el => el.getBoundingClientRect().height > 0)
+                .map(el => [getComputedStyle(el, '::before').fontFamily,
+                            el.getBoundingClientRect().width])""")
+            assert icons, "the header shows icons"
+            assert all("Font Awesome" in family and width > 0 for family, width in icons), icons
+            assert page.evaluate("[...document.fonts].some(f => f.family.includes('Awesome') "
+                                 "&& f.status === 'loaded')")
+            browser.close()
+    finally:
+        server.shutdown()
