@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from ..csvfile import canonical_bytes
+from ..paths import read_descriptor
 from ..paths import book_root
 from ..validate import validate
 
@@ -67,13 +68,20 @@ def make_synthetic_book(target: Path, n: int, source: Path | None = None) -> Pat
     _write(data / "outcomes.csv", _header(source / "data" / "outcomes.csv"), outcomes)
     _write(data / "safety.csv", _header(source / "data" / "safety.csv"), safety)
     trial_cols = _header(source / "data" / "trials.csv")
+    trial = {"target": "CD19", "platform": "auto-viral", "phase": "1", "status": "recruiting",
+             "enrollment": "20", "status_as_of": "2026-01-01", "checked_on": "2026-01-15"}
     _write(data / "trials.csv", trial_cols,
-           [[t, "", "CD19", "", "auto-viral", "", "1", "recruiting", "20", "2026-01-01", "",
-             f"https://clinicaltrials.gov/study/{t}", "2026-01-15", ""] for t in trials])
+           [[{**trial, "registry_id": t, "source_url": f"https://clinicaltrials.gov/study/{t}"}
+             .get(c, "") for c in trial_cols] for t in trials])
     _write(data / "trial_diseases.csv", ["registry_id", "disease"],
            [[t, diseases[k % 4]] for k, t in enumerate(trials)])
-    for name in ("preclinical", "screening", "errata"):
-        _write(data / f"{name}.csv", _header(source / "data" / f"{name}.csv"), [])
+    # every other evidence table of the package, empty (rows are keyed by column name above,
+    # so a column added to the package does not break the benchmark)
+    written = {"studies.csv", "outcomes.csv", "safety.csv", "trials.csv", "trial_diseases.csv"}
+    for resource in read_descriptor(data)["resources"]:
+        path = resource["path"]
+        if path not in written and not path.startswith("vocab/"):
+            _write(data / path, _header(source / "data" / path), [])
     (target / "refs.bib").write_text("\n".join(bib), encoding="utf-8")
     return target
 
