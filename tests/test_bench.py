@@ -117,16 +117,11 @@ def test_long_tables_are_paged_and_charts_summarised_at_scale(data_copy):
     assert max(_spec_rows(safety.crs_icans_chart().html)) < 20
 
 
-# -- the reader harness and the pager, in Chromium ---------------------------------------------
-@pytest.fixture(scope="module")
-def chromium():
-    if not Path(reader.CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    return reader.CHROMIUM
+# -- the reader harness and the pager, in Chromium (the session's browser: browser_support) -----
 
-
-def test_reader_harness_counts_bytes_and_chart_libraries(built, chromium):
-    site = reader.measure_site(built.html, only=["chapters/mg.html", "chapters/methods.html"])
+def test_reader_harness_counts_bytes_and_chart_libraries(built, browser):
+    site = reader.measure_site(built.html, only=["chapters/mg.html", "chapters/methods.html"],
+                               browser=browser)
     mg, methods = site["pages"]["chapters/mg.html"], site["pages"]["chapters/methods.html"]
     assert mg["first_gz"] > mg["second_gz"] > 0
     assert {"vega.min.js", "vega-lite.min.js", "vega-embed.min.js"} <= set(mg["chart_libraries"])
@@ -146,9 +141,8 @@ def test_duplicate_chart_data_is_detected():
     assert len(found) == 2 and len(set(found)) == 1
 
 
-def test_long_table_pager_filters_and_pages(tmp_path, chromium):
+def test_long_table_pager_filters_and_pages(tmp_path, browser):
     import pandas as pd
-    from playwright.sync_api import sync_playwright
 
     from evidence import tables
 
@@ -160,50 +154,44 @@ def test_long_table_pager_filters_and_pages(tmp_path, chromium):
         "</body></html>", "utf-8")
     server, base = reader.serve(tmp_path)
     try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=chromium, args=reader.ARGS)
-            page = browser.new_page()
-            errors = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(f"{base}/index.html")
-            visible = page.locator("table.evidence-table tbody tr:visible")
-            assert visible.count() == tables.PAGE_SIZE
-            assert "Rows 1–25 of 121" in page.locator(".evidence-table-status").inner_text()
-            page.get_by_role("button", name="Next rows").click()
-            assert visible.first.inner_text() == "row 025"
-            page.get_by_label("Filter rows").fill("needle")
-            assert visible.count() == 1 and visible.first.inner_text() == "needle"
-            assert "filtered from 121" in page.locator(".evidence-table-status").inner_text()
-            assert not errors, errors
-            browser.close()
+        page = browser.new_page()
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{base}/index.html")
+        visible = page.locator("table.evidence-table tbody tr:visible")
+        assert visible.count() == tables.PAGE_SIZE
+        assert "Rows 1–25 of 121" in page.locator(".evidence-table-status").inner_text()
+        page.get_by_role("button", name="Next rows").click()
+        assert visible.first.inner_text() == "row 025"
+        page.get_by_label("Filter rows").fill("needle")
+        assert visible.count() == 1 and visible.first.inner_text() == "needle"
+        assert "filtered from 121" in page.locator(".evidence-table-status").inner_text()
+        assert not errors, errors
+        page.close()
     finally:
         server.shutdown()
 
 
-def test_theme_icons_draw_from_the_web_font_without_fontawesome_js(built, chromium):
+def test_theme_icons_draw_from_the_web_font_without_fontawesome_js(built, browser):
     """The theme's 540 KB Font Awesome script is left out (_templates/static/webpack-macros.html):
     the header icons are still drawn, from the web font the theme's stylesheet names."""
-    from playwright.sync_api import sync_playwright
-
     server, base = reader.serve(built.html)
     try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=chromium, args=reader.ARGS)
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            requested = []
-            page.on("request", lambda r: requested.append(r.url))
-            page.goto(f"{base}/chapters/mg.html")
-            page.wait_for_load_state("networkidle")
-            assert not [u for u in requested if "fontawesome.js" in u]
-            icons = page.evaluate("""() => [...document.querySelectorAll(
-                '.theme-switch-button i, button.search-button__button i, .dropdown-download-buttons i')]
-                .filter(el => el.getBoundingClientRect().height > 0)
-                .map(el => [getComputedStyle(el, '::before').fontFamily,
-                            el.getBoundingClientRect().width])""")
-            assert icons, "the header shows icons"
-            assert all("Font Awesome" in family and width > 0 for family, width in icons), icons
-            assert page.evaluate("[...document.fonts].some(f => f.family.includes('Awesome') "
-                                 "&& f.status === 'loaded')")
-            browser.close()
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        requested = []
+        page.on("request", lambda r: requested.append(r.url))
+        page.goto(f"{base}/chapters/mg.html")
+        page.wait_for_load_state("networkidle")
+        assert not [u for u in requested if "fontawesome.js" in u]
+        icons = page.evaluate("""() => [...document.querySelectorAll(
+            '.theme-switch-button i, button.search-button__button i, .dropdown-download-buttons i')]
+            .filter(el => el.getBoundingClientRect().height > 0)
+            .map(el => [getComputedStyle(el, '::before').fontFamily,
+                        el.getBoundingClientRect().width])""")
+        assert icons, "the header shows icons"
+        assert all("Font Awesome" in family and width > 0 for family, width in icons), icons
+        assert page.evaluate("[...document.fonts].some(f => f.family.includes('Awesome') "
+                             "&& f.status === 'loaded')")
+        page.close()
     finally:
         server.shutdown()

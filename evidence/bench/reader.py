@@ -135,45 +135,51 @@ def _bodies(responses) -> dict[str, bytes]:
 
 
 def measure_site(html_root: Path, cdn: dict[str, Path] | None = None, charts: str = OUR_CHARTS,
-                 home: str = "index.html", only: list[str] | None = None) -> dict:
-    from playwright.sync_api import sync_playwright
+                 home: str = "index.html", only: list[str] | None = None, browser=None) -> dict:
+    """Reader cost of every page (or `only` these). `browser`: a running Playwright browser
+    to use (the tests pass theirs: one sync Playwright per thread); else one is launched."""
+    if browser is None:
+        from playwright.sync_api import sync_playwright
 
+        with sync_playwright() as pw:
+            launched = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            try:
+                return measure_site(html_root, cdn, charts, home, only, browser=launched)
+            finally:
+                launched.close()
     server, base = serve(html_root)
     results: dict[str, dict] = {}
     try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            visitor = _Visitor(browser, base, cdn or {}, charts)
-            for rel in only or pages(html_root):
-                # first view, empty cache
-                ctx = visitor.context()
-                page = visitor.page(ctx)
-                responses, chart_ms = visitor.visit(page, rel)
-                first = _bodies(responses)
-                n_charts = page.locator(charts).count()
-                drawn = page.evaluate(f"() => [...document.querySelectorAll(\"{charts}\")]"
-                                      ".filter(el => el.querySelector('svg, canvas')).length")
-                ctx.close()
-                # second view: after the home page, in the same context
-                ctx = visitor.context()
-                page = visitor.page(ctx)
-                seen = set(_bodies(visitor.visit(page, home)[0]))
-                again = {u: b for u, b in _bodies(visitor.visit(page, rel)[0]).items()
-                         if u not in seen}
-                ctx.close()
-                datasets = embedded_datasets((html_root / rel).read_text("utf-8"))
-                results[rel] = {
-                    "first_gz": sum(gz(b) for b in first.values()),
-                    "first_raw": sum(len(b) for b in first.values()),
-                    "requests": len(first),
-                    "second_gz": sum(gz(b) for b in again.values()),
-                    "chart_libraries": sorted({Path(urlparse(u).path).name for u in first
-                                               if CHART_LIBRARY.search(urlparse(u).path.rsplit("/", 1)[-1])
-                                               or "cdn.jsdelivr.net/npm/vega" in u}),
-                    "charts": n_charts, "charts_drawn": drawn, "chart_ms": chart_ms,
-                    "datasets": len(datasets), "duplicate_datasets": len(datasets) - len(set(datasets)),
-                }
-            browser.close()
+        visitor = _Visitor(browser, base, cdn or {}, charts)
+        for rel in only or pages(html_root):
+            # first view, empty cache
+            ctx = visitor.context()
+            page = visitor.page(ctx)
+            responses, chart_ms = visitor.visit(page, rel)
+            first = _bodies(responses)
+            n_charts = page.locator(charts).count()
+            drawn = page.evaluate(f"() => [...document.querySelectorAll(\"{charts}\")]"
+                                  ".filter(el => el.querySelector('svg, canvas')).length")
+            ctx.close()
+            # second view: after the home page, in the same context
+            ctx = visitor.context()
+            page = visitor.page(ctx)
+            seen = set(_bodies(visitor.visit(page, home)[0]))
+            again = {u: b for u, b in _bodies(visitor.visit(page, rel)[0]).items()
+                     if u not in seen}
+            ctx.close()
+            datasets = embedded_datasets((html_root / rel).read_text("utf-8"))
+            results[rel] = {
+                "first_gz": sum(gz(b) for b in first.values()),
+                "first_raw": sum(len(b) for b in first.values()),
+                "requests": len(first),
+                "second_gz": sum(gz(b) for b in again.values()),
+                "chart_libraries": sorted({Path(urlparse(u).path).name for u in first
+                                           if CHART_LIBRARY.search(urlparse(u).path.rsplit("/", 1)[-1])
+                                           or "cdn.jsdelivr.net/npm/vega" in u}),
+                "charts": n_charts, "charts_drawn": drawn, "chart_ms": chart_ms,
+                "datasets": len(datasets), "duplicate_datasets": len(datasets) - len(set(datasets)),
+            }
         return {"pages": results, "blocked": visitor.blocked, "errors": visitor.errors}
     finally:
         server.shutdown()
