@@ -10,16 +10,17 @@ package (evidence cut-off, checked_on dates) and the release snapshots in `relea
    when the site's address is known (EVIDENCE_SITE_URL or `url` in CITATION.cff), an honest
    "last updated" date (the newest `checked_on` of the evidence the page shows; the release
    date for pages without data) and a "Cite this chapter" box (text, BibTeX, RIS).
-3. Directives for the back matter: `{evidence-citation}` (how to cite the book) and
-   `{evidence-downloads}` (the download list). They render when pages are written, from
-   this build's state, so they never show another build's version.
+3. Directives for the back matter: `{evidence-citation}` (how to cite the book),
+   `{evidence-downloads}` (the download list) and `{evidence-whats-new}` (the changes between
+   releases, from evidence.changes; no kernel is started for it). They render when pages
+   are written, from this build's state, so they never show another build's version.
 4. After the build: `downloads/` (evidence.export), the Atom feed `whats-new.xml`
    (evidence.feed) and `versions.json`.
 
 The version and the site address are part of `html_context`, so a change in either makes
-Sphinx rewrite every page (without re-executing any). The download list depends on the data:
-a page holding it is re-read when the downloads change (`env-get-outdated`), and only that
-page, so a data edit rewrites the pages that show the data and the download page, not all.
+Sphinx rewrite every page (without re-executing any). The download list and What's new depend
+on the data: a page holding one is re-read when what it shows changed (`env-get-outdated`),
+and only that page, so a data edit rewrites the pages that show the data, not all.
 """
 from __future__ import annotations
 
@@ -54,6 +55,26 @@ class _State:
         for item in self.downloads:
             digest.update(item.name.encode() + b"\0" + item.content)
         self.downloads_digest = digest.hexdigest()[:16]
+        self.changes_digest = _changes_inputs(srcdir)
+
+    def digest(self, kind: str) -> str:
+        """What a generated block of this kind depends on (beyond the version, which is in
+        html_context and rewrites every page anyway)."""
+        return {"downloads": self.downloads_digest, "whats-new": self.changes_digest}.get(kind, "")
+
+
+def _changes_inputs(srcdir: Path) -> str:
+    """Digest of what What's new compares: the release snapshots and the evidence tables."""
+    from evidence.paths import read_descriptor
+    from evidence.snapshots import RELEASES, SNAPSHOT_TABLES
+
+    h = hashlib.sha256()
+    data = srcdir / "data"
+    files = [data / r["path"] for r in read_descriptor(data)["resources"]
+             if r["name"] in SNAPSHOT_TABLES]
+    for path in [*files, *sorted((srcdir / RELEASES).glob("*.json"))]:
+        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
 
 
 def _state(app: Sphinx) -> _State:
@@ -179,27 +200,42 @@ class CitationDirective(_Generated):
 class DownloadsDirective(_Generated):
     kind = "downloads"
 
-    def run(self):
-        env = self.state.document.settings.env
-        pages = env.__dict__.setdefault("evidence_download_pages", {})
-        pages[env.docname] = _state(env.app).downloads_digest
-        return super().run()
+
+class WhatsNewDirective(_Generated):
+    kind = "whats-new"
 
 
-def _outdated_downloads(app: Sphinx, env, added, changed, removed) -> list[str]:
-    """Pages with a download list whose downloads changed since they were read."""
-    current = _state(app).downloads_digest
-    return [doc for doc, seen in getattr(env, "evidence_download_pages", {}).items()
-            if seen != current and doc not in removed and doc not in changed]
+# A page holding a data-dependent block is read again when what the block shows changed (and
+# only that page): the digest each block saw when its page was read is kept in the environment.
+GENERATED = "evidence_generated_pages"
 
 
-def _purge_downloads(app: Sphinx, env, docname: str) -> None:
-    getattr(env, "evidence_download_pages", {}).pop(docname, None)
+def _record(app: Sphinx, doctree) -> None:
+    env = app.env
+    kinds = {node["kind"] for node in doctree.findall(evidence_generated)}
+    pages = env.__dict__.setdefault(GENERATED, {})
+    seen = {kind: _state(app).digest(kind) for kind in kinds if _state(app).digest(kind)}
+    if seen:
+        pages[env.docname] = seen
+    else:
+        pages.pop(env.docname, None)
 
 
-def _merge_downloads(app: Sphinx, env, docnames, other) -> None:
-    pages = env.__dict__.setdefault("evidence_download_pages", {})
-    for doc, seen in getattr(other, "evidence_download_pages", {}).items():
+def _outdated_generated(app: Sphinx, env, added, changed, removed) -> list[str]:
+    """Pages whose downloads or What's new changed since they were read."""
+    state = _state(app)
+    return [doc for doc, seen in getattr(env, GENERATED, {}).items()
+            if doc not in removed and doc not in changed
+            and any(state.digest(kind) != digest for kind, digest in seen.items())]
+
+
+def _purge_generated(app: Sphinx, env, docname: str) -> None:
+    getattr(env, GENERATED, {}).pop(docname, None)
+
+
+def _merge_generated(app: Sphinx, env, docnames, other) -> None:
+    pages = env.__dict__.setdefault(GENERATED, {})
+    for doc, seen in getattr(other, GENERATED, {}).items():
         if doc in docnames:
             pages[doc] = seen
 
@@ -241,6 +277,10 @@ def _visit(self, node) -> None:
     app = self.builder.app
     if node["kind"] == "citation":
         self.body.append(_citation_html(app))
+    elif node["kind"] == "whats-new":
+        from evidence import changes
+
+        self.body.append(changes.render(_state(app).srcdir).html)
     else:
         here = self.builder.get_target_uri(self.builder.current_docname)
         self.body.append(_downloads_html(app, lambda target: relative_uri(here, target)))
@@ -270,11 +310,13 @@ def setup(app: Sphinx) -> dict:
     app.connect("config-inited", _configure, priority=600)  # after evidence_book binds the book
     app.connect("html-page-context", _page)
     app.connect("build-finished", _write_outputs)
-    app.connect("env-get-outdated", _outdated_downloads)
-    app.connect("env-purge-doc", _purge_downloads)
-    app.connect("env-merge-info", _merge_downloads)
+    app.connect("doctree-read", _record)
+    app.connect("env-get-outdated", _outdated_generated)
+    app.connect("env-purge-doc", _purge_generated)
+    app.connect("env-merge-info", _merge_generated)
     app.add_node(evidence_generated, html=(_visit, None), latex=(_skip, None),
                  text=(_skip, None), man=(_skip, None), texinfo=(_skip, None))
     app.add_directive("evidence-citation", CitationDirective)
     app.add_directive("evidence-downloads", DownloadsDirective)
+    app.add_directive("evidence-whats-new", WhatsNewDirective)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

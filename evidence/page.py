@@ -573,14 +573,6 @@ class Page:
         chart = charts.trials_by_phase_count(_plain(counts), statuses)
         return charts.render(chart, f"trials-{self.scope.disease or 'all'}", description)
 
-    # -- releases -----------------------------------------------------------------------------
-    def whats_new(self) -> h.Fragment:
-        """What changed in each release and since the last one, from the release snapshots
-        (releases/*.json) and the current data; corrections are listed as errata."""
-        from . import changes
-
-        return changes.render(self.ev.root)
-
     # -- documentation ------------------------------------------------------------------------
     def data_dictionary(self, group: str) -> h.Fragment:
         """The columns of every evidence table ("tables") or the codes of every vocabulary

@@ -126,7 +126,7 @@ def digest(scope: Scope, ev: Evidence | None = None, root: Path | None = None) -
 
 def _shared_part(ev: Evidence) -> bytes:
     """What every scope's digest includes: every vocabulary, the descriptor, the package's
-    code and the release snapshots. Computed once per loaded Evidence (a build loads once)."""
+    code and the repository address. Computed once per loaded Evidence (a build loads once)."""
     cached = ev.__dict__.get("_digest_shared")
     if cached is None:
         h = hashlib.sha256()
@@ -135,7 +135,6 @@ def _shared_part(ev: Evidence) -> bytes:
                 h.update(f"\0vocab {name}\0".encode() + ev[name].to_csv(index=False).encode())
         h.update(json.dumps(ev.descriptor, sort_keys=True).encode())
         h.update(_package_code())
-        h.update(_release_snapshots(ev.root))  # What's new compares the data with them
         # the explorer's correction links name the repository (_config.yml or the environment)
         h.update(f"\0repository {_repository(ev.root)}".encode())
         cached = ev.__dict__["_digest_shared"] = h.digest()
@@ -150,21 +149,14 @@ def _repository(root: Path | None) -> str:
     return repository_url(root) or ""
 
 
-def _release_snapshots(root: Path | None) -> bytes:
-    if root is None:
-        return b""
-    return b"".join(p.name.encode() + b"\0" + p.read_bytes()
-                    for p in sorted((root / "releases").glob("*.json")))
-
-
 def inputs_fingerprint(root: Path) -> str:
     """sha256 of every file a digest can read: the data folder (tables, vocabularies,
-    descriptor), refs.bib, the release snapshots and this package's code. Equal fingerprints
+    descriptor), refs.bib and this package's code. Equal fingerprints
     mean equal digests for every scope, so a build may reuse the digests it stored."""
     h = hashlib.sha256()
     data = data_dir(root)
     files = [*sorted(p for p in data.rglob("*") if p.is_file()), root / bibmod.BIBFILE,
-             *sorted((root / "releases").glob("*.json")), *sorted(package_dir().rglob("*.py"))]
+             *sorted(package_dir().rglob("*.py"))]
     for path in files:
         h.update(str(path).encode() + b"\0")
         h.update(path.read_bytes() if path.exists() else b"<missing>")
