@@ -39,7 +39,6 @@ logger = logging.getLogger(__name__)
 
 VERSIONS = "versions.json"
 DOWNLOADS = "downloads"
-DATE_COLUMNS = ("checked_on", "searched_on")
 
 
 class _State:
@@ -125,7 +124,7 @@ def page_updated(app: Sphinx, docname: str) -> tuple[str, bool]:
 
 
 def _newest_date(app: Sphinx, scope) -> str | None:
-    from evidence.scope import select
+    from evidence.scope import DATE_COLUMNS, select
     from evidence_book import loaded_evidence
 
     dates = []

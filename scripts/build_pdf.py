@@ -15,27 +15,16 @@
 from __future__ import annotations
 
 import argparse
-import functools
-import os
 import shutil
 import subprocess
 import sys
-import threading
 import time
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlparse
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the evidence package
+from evidence.browser import ARGS, charts_drawn, chromium_path, is_local, serve  # noqa: E402
 
 NAME = "car-t-neuroimmune.pdf"  # the home page links to this name
-CHARTS_DRAWN = """() => [...document.querySelectorAll('div.evidence-chart')]
-  .every(el => el.querySelector('svg') || el.classList.contains('evidence-chart-error'))"""
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
 
 
 def singlehtml(root: Path) -> Path:
@@ -48,48 +37,34 @@ def singlehtml(root: Path) -> Path:
     return root / "_build" / "singlehtml"
 
 
-def chromium_path() -> str | None:
-    for candidate in (os.environ.get("CHROMIUM"), shutil.which("chromium"), "/usr/bin/chromium"):
-        if candidate and Path(candidate).exists():
-            return candidate
-    return None  # Playwright's own browser, where it was installed
-
-
 def print_pdf(site: Path, target: Path, timeout_ms: int = 60000) -> dict:
     from playwright.sync_api import sync_playwright
 
-    handler = functools.partial(_Quiet, directory=str(site))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     problems: list[str] = []
 
     def route(r):
-        url = urlparse(r.request.url)
-        if url.scheme in ("data", "blob") or url.hostname in ("127.0.0.1", "localhost"):
+        if is_local(r.request.url):
             r.continue_()
         else:
             problems.append(f"blocked request: {r.request.url}")
             r.abort()
 
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=chromium_path(), args=ARGS)
-            context = browser.new_context(viewport={"width": 800, "height": 1100})
-            context.route("**/*", route)
-            page = context.new_page()
-            page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-            page.emulate_media(media="print")
-            page.goto(f"http://127.0.0.1:{server.server_port}/index.html", wait_until="load")
-            page.wait_for_function(CHARTS_DRAWN, timeout=timeout_ms)
-            charts = page.locator("div.evidence-chart svg").count()
-            failed = page.locator("div.evidence-chart-error").count()
-            target.parent.mkdir(parents=True, exist_ok=True)
-            page.pdf(path=str(target), format="A4", print_background=True, outline=True,
-                     tagged=True, margin={"top": "18mm", "bottom": "18mm", "left": "14mm",
-                                          "right": "14mm"})
-            browser.close()
-    finally:
-        server.shutdown()
+    with serve(site) as base, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path(), args=ARGS)
+        context = browser.new_context(viewport={"width": 800, "height": 1100})
+        context.route("**/*", route)
+        page = context.new_page()
+        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+        page.emulate_media(media="print")
+        page.goto(f"{base}/index.html", wait_until="load")
+        page.wait_for_function(charts_drawn(), timeout=timeout_ms)
+        charts = page.locator("div.evidence-chart svg").count()
+        failed = page.locator("div.evidence-chart-error").count()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        page.pdf(path=str(target), format="A4", print_background=True, outline=True,
+                 tagged=True, margin={"top": "18mm", "bottom": "18mm", "left": "14mm",
+                                      "right": "14mm"})
+        browser.close()
     if failed:
         problems.append(f"{failed} chart(s) could not be drawn")
     return {"charts": charts, "problems": problems}

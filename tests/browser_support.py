@@ -3,40 +3,15 @@ served from 127.0.0.1, Debian's chromium driven by Playwright, and `Visit`, one 
 context with every request leaving the site blocked and every console error recorded."""
 from __future__ import annotations
 
-import contextlib
-import functools
 import os
-import shutil
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-LOCAL_HOSTS = {"127.0.0.1", "localhost"}
-CHARTS_DRAWN = """() => [...document.querySelectorAll('div.evidence-chart')]
-  .every(el => el.querySelector('svg, canvas') || el.classList.contains('evidence-chart-error'))"""
+from evidence.browser import ARGS, charts_drawn, chromium_path, is_local, serve
 
-
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-@contextlib.contextmanager
-def serve(directory: Path):
-    """A static server for `directory` on 127.0.0.1; yields its base URL."""
-    handler = functools.partial(QuietHandler, directory=str(directory))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
+CHROMIUM = chromium_path() or "/usr/bin/chromium"
+CHARTS_DRAWN = charts_drawn()
 
 
 @pytest.fixture(scope="session")
@@ -75,8 +50,7 @@ class Visit:
         self.page.goto(url, wait_until="load")
 
     def _route(self, route):
-        url = urlparse(route.request.url)
-        if url.scheme in ("data", "blob") or url.hostname in LOCAL_HOSTS:
+        if is_local(route.request.url):
             route.continue_()
         else:
             self.blocked.append(route.request.url)
@@ -105,6 +79,7 @@ def book_pdf(built, tmp_path_factory):
     """`scripts/build_pdf.py` run on a private copy of the built book (the singlehtml build
     must not touch the shared build's environment); the PDF is then offered in the shared
     site as `make pdf` does, so the home page's download link resolves."""
+    import shutil
     import subprocess
     import sys
 

@@ -91,4 +91,6 @@ def built_copy(built, tmp_path) -> Path:
 
 
 # browser fixtures (site, browser) for every browser test module
+if str(REPO) not in sys.path:  # the evidence package, for tests and browser_support
+    sys.path.insert(0, str(REPO))
 from browser_support import book_pdf, browser, site  # noqa: E402,F401

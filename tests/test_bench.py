@@ -15,6 +15,7 @@ from conftest import REPO
 sys.path.insert(0, str(REPO))
 
 from evidence.bench import baseline, builds, reader, scale  # noqa: E402
+from evidence.browser import serve  # noqa: E402
 from evidence.bench.report import Run  # noqa: E402
 
 
@@ -151,8 +152,7 @@ def test_long_table_pager_filters_and_pages(tmp_path, browser):
     (tmp_path / "index.html").write_text(
         f'<!doctype html><html><head><meta charset="utf-8"></head><body>{fragment.html}<script src="evidence-tables.js"></script>'
         "</body></html>", "utf-8")
-    server, base = reader.serve(tmp_path)
-    try:
+    with serve(tmp_path) as base:
         page = browser.new_page()
         errors = []
         page.on("pageerror", lambda e: errors.append(str(e)))
@@ -167,15 +167,12 @@ def test_long_table_pager_filters_and_pages(tmp_path, browser):
         assert "filtered from 121" in page.locator(".evidence-table-status").inner_text()
         assert not errors, errors
         page.close()
-    finally:
-        server.shutdown()
 
 
 def test_theme_icons_draw_from_the_web_font_without_fontawesome_js(built, browser):
     """The theme's 540 KB Font Awesome script is left out (_templates/static/webpack-macros.html):
     the header icons are still drawn, from the web font the theme's stylesheet names."""
-    server, base = reader.serve(built.html)
-    try:
+    with serve(built.html) as base:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         requested = []
         page.on("request", lambda r: requested.append(r.url))
@@ -192,5 +189,3 @@ def test_theme_icons_draw_from_the_web_font_without_fontawesome_js(built, browse
         assert page.evaluate("[...document.fonts].some(f => f.family.includes('Awesome') "
                              "&& f.status === 'loaded')")
         page.close()
-    finally:
-        server.shutdown()

@@ -17,36 +17,20 @@ vega from a CDN, which the benchmark serves from the vendored copies (and counts
 """
 from __future__ import annotations
 
-import functools
 import gzip
 import hashlib
 import json
 import re
-import shutil
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlparse
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+from ..browser import ARGS, CHART_SELECTOR, charts_drawn, chromium_path, is_local, serve
+
+CHROMIUM = chromium_path() or "/usr/bin/chromium"
 CHART_LIBRARY = re.compile(r"vega(-lite|-embed)?(@[^/?]*)?(\.min)?(\.js)?(\?|$)")
-OUR_CHARTS = "div.evidence-chart"
+OUR_CHARTS = CHART_SELECTOR
 ALTAIR_CHARTS = "div[id^='altair-viz-']"
 TARGET_PAGE_KB = 500  # a chapter's first view beyond the shared theme assets, compressed
-
-
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-def serve(html_root: Path):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(html_root)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_port}"
 
 
 def gz(body: bytes) -> int:
@@ -86,8 +70,7 @@ class _Visitor:
 
     def _route(self, route):
         url = route.request.url
-        parsed = urlparse(url)
-        if parsed.scheme in ("data", "blob") or parsed.hostname in LOCAL_HOSTS:
+        if is_local(url):
             return route.continue_()
         for prefix, path in self.cdn.items():
             if url.startswith(prefix):
@@ -115,10 +98,7 @@ class _Visitor:
         n_charts = page.locator(self.charts).count()
         chart_ms = None
         if n_charts:
-            page.wait_for_function(
-                f"() => [...document.querySelectorAll(\"{self.charts}\")].every("
-                "el => el.querySelector('svg, canvas') || el.classList.contains('evidence-chart-error'))",
-                timeout=timeout_ms)
+            page.wait_for_function(charts_drawn(self.charts), timeout=timeout_ms)
             chart_ms = page.evaluate("performance.now()")
         page.wait_for_load_state("networkidle")
         return list(responses), chart_ms
@@ -147,9 +127,8 @@ def measure_site(html_root: Path, cdn: dict[str, Path] | None = None, charts: st
                 return measure_site(html_root, cdn, charts, home, only, browser=launched)
             finally:
                 launched.close()
-    server, base = serve(html_root)
     results: dict[str, dict] = {}
-    try:
+    with serve(html_root) as base:
         visitor = _Visitor(browser, base, cdn or {}, charts)
         for rel in only or pages(html_root):
             # first view, empty cache
@@ -181,8 +160,6 @@ def measure_site(html_root: Path, cdn: dict[str, Path] | None = None, charts: st
                 "datasets": len(datasets), "duplicate_datasets": len(datasets) - len(set(datasets)),
             }
         return {"pages": results, "blocked": visitor.blocked, "errors": visitor.errors}
-    finally:
-        server.shutdown()
 
 
 def summary(site: dict) -> dict:

@@ -136,13 +136,19 @@ def _safety(safety: Table, studies: dict, problems: Problems) -> None:
             key = (record.raw["study_id"], record.raw["event"], record.raw.get("scale", ""))
             counts[key][v["grade"]] = (v["n_patients"], record.line)
     for (study, event, _scale), by_grade in counts.items():
-        for grade, (n, line) in by_grade.items():
-            for wider in GRADE_WITHIN.get(grade, []):
-                if wider in by_grade and n > by_grade[wider][0]:
-                    problems.add(safety.file, line, "n_patients",
-                                 f"{n} patients with {event} grade {grade} exceeds the "
-                                 f"{by_grade[wider][0]} at grade {wider} (line "
-                                 f"{by_grade[wider][1]}) in {study}")
+        for grade, line, wider, n, bound, bound_line in _grade_excesses(by_grade):
+            problems.add(safety.file, line, "n_patients",
+                         f"{n} patients with {event} grade {grade} exceeds the "
+                         f"{bound} at grade {wider} (line {bound_line}) in {study}")
+
+
+def _grade_excesses(by_grade: dict[str, tuple[float, int]]):
+    """(grade, line, wider grade, value, wider value, its line) wherever a grade counts more
+    than a grade that includes it ({grade: (value, line)} of one study, event and scale)."""
+    for grade, (value, line) in by_grade.items():
+        for wider in GRADE_WITHIN.get(grade, []):
+            if wider in by_grade and value > by_grade[wider][0]:
+                yield grade, line, wider, value, *by_grade[wider]
 
 
 PERCENT_ROUNDING = 1.0  # percentages are reported rounded; allow one point either way
@@ -167,13 +173,10 @@ def _comparators(table: Table, problems: Problems) -> None:
             key = tuple(record.raw.get(c, "") for c in ("bibkey", "product", "trial", "event", "scale"))
             groups[key][v["grade"]] = (percent, record.line)
     for key, by_grade in groups.items():
-        for grade, (percent, line) in by_grade.items():
-            for wider in GRADE_WITHIN.get(grade, []):
-                if wider in by_grade and percent > by_grade[wider][0]:
-                    problems.add(table.file, line, "percent",
-                                 f"{percent:g}% with {key[3]} grade {grade} exceeds the "
-                                 f"{by_grade[wider][0]:g}% at grade {wider} (line "
-                                 f"{by_grade[wider][1]})")
+        for grade, line, wider, percent, bound, bound_line in _grade_excesses(by_grade):
+            problems.add(table.file, line, "percent",
+                         f"{percent:g}% with {key[3]} grade {grade} exceeds the "
+                         f"{bound:g}% at grade {wider} (line {bound_line})")
 
 
 def _screening(screening: Table, studies: dict, preclinical: set[str], problems: Problems) -> None:
