@@ -8,7 +8,11 @@ Loaded by `_config.yml` (sphinx.local_extensions), so plain `jb build .` gets al
    `evidence.chapter(...)` call; a hidden last cell carries the digest of that scope's data
    (see evidence.scope). jupyter-cache keys on cell text, so a new digest re-executes the page
    and an unchanged one reuses the cache; `env-get-outdated` makes Sphinx re-read exactly the
-   pages whose digest changed (file mtimes say nothing about data edits).
+   pages whose digest changed (file mtimes say nothing about data edits). A hidden first cell
+   names the glued figures the page's text uses (`{glue:text}` roles, `{glue}` directives), so
+   `Page.glue_figures()` glues those and not one output per data row (thousands of outputs
+   on a large table). A figure glued for another page's text (`path::key`) must therefore be
+   glued explicitly there with `myst_nb.glue`.
 3. Chart libraries (vendored in `_vendor/vega/`) are copied into the site and added only to
    pages that contain a chart, the long-table pager only to pages with a long table; nothing
    is loaded from a CDN.
@@ -38,6 +42,17 @@ VENDOR_SCRIPTS = ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js")
 PAGED_TABLE = "data-page-size="
 ASSETS = Path(__file__).resolve().parent / "assets"
 CODE_CELL = re.compile(r"^(`{3,}|~{3,})\{code-cell\}[^\n]*\n(.*?)^\1[ \t]*$", re.M | re.S)
+GLUE_ROLE = re.compile(r"\{glue(?::[a-z]*)?\}`([^`]+)`")
+GLUE_DIRECTIVE = re.compile(r"^(?:`{3,}|~{3,}|:{3,})\{glue(?::[a-z]*)?\}[ \t]+(\S+)", re.M)
+FRONT_MATTER = re.compile(r"\A---\n.*?^---[ \t]*\n", re.M | re.S)
+GLUE_CELL = """
+```{{code-cell}} ipython3
+:tags: [remove-cell]
+# the figures this page's text glues — added at build time by _ext/evidence_book.py
+import evidence.page
+evidence.page.GLUE_NAMES = frozenset({names!r})
+```
+"""
 DIGEST_CELL = """
 
 ```{{code-cell}} ipython3
@@ -191,8 +206,17 @@ def _digest(app: Sphinx, scopes) -> str:
     return "+".join(scope_fact(app, "digest", scope, compute)[:16] for scope in scopes)
 
 
-def inject_digest(app: Sphinx, docname: str, source: list[str]) -> None:
-    """source-read: append the hidden digest cell (also used by evidence_speed's pre-execution)."""
+def glue_names(source: str) -> list[str]:
+    """The glue keys the page's text refers to (not those of other pages, `path::key`)."""
+    text = CODE_CELL.sub("", source)
+    found = {role.split(":", 1)[0].strip() for role in GLUE_ROLE.findall(text) if "::" not in role}
+    found |= {name for name in GLUE_DIRECTIVE.findall(text) if "::" not in name}
+    return sorted(found)
+
+
+def inject_build_cells(app: Sphinx, docname: str, source: list[str]) -> None:
+    """source-read: add the hidden glue-names cell first and the digest cell last (also used
+    by evidence_speed's pre-execution, which must see the notebook myst-nb will see)."""
     scopes = page_scopes(source[0])
     store = app.env.__dict__.setdefault("evidence_pages", {})
     if not scopes:
@@ -201,7 +225,12 @@ def inject_digest(app: Sphinx, docname: str, source: list[str]) -> None:
     value = _digest(app, scopes)
     store[docname] = (scopes, value)
     described = "; ".join(s.describe() for s in scopes)
-    source[0] = source[0].rstrip("\n") + DIGEST_CELL.format(digest=value, scope=described)
+    text = source[0]
+    front = FRONT_MATTER.match(text)
+    if front:  # a notebook page always has its front matter (kernelspec)
+        cell = GLUE_CELL.format(names=glue_names(text))
+        text = text[:front.end()] + cell + text[front.end():]
+    source[0] = text.rstrip("\n") + DIGEST_CELL.format(digest=value, scope=described)
 
 
 def _outdated_by_data(app: Sphinx, env, added, changed, removed):
@@ -301,7 +330,7 @@ def setup(app: Sphinx) -> dict:
     app.add_lexer("csv", TextLexer)  # CSV examples in the contributing guide, shown as written
     app.connect("config-inited", _templates)
     app.connect("config-inited", _bind_book)
-    app.connect("source-read", inject_digest)
+    app.connect("source-read", inject_build_cells)
     app.connect("env-get-outdated", _outdated_by_data)
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)

@@ -3,7 +3,7 @@
 
 1. Parallel execution. Jupyter Book executes the chapters one after the other while Sphinx
    reads them, on one core. Before the read, this extension finds the chapters whose
-   notebook (with the data digest cell of evidence_book.py) is not in the execution cache,
+   notebook (with the hidden cells evidence_book.py adds) is not in the execution cache,
    executes them side by side (EVIDENCE_BUILD_JOBS workers, default: two per core)
    with the same settings myst-nb would use (working directory, timeout, allow_errors) and
    stores them in jupyter-cache exactly as myst-nb does. Myst-nb then finds them cached.
@@ -57,14 +57,14 @@ def _notebook_for(app: Sphinx, docname: str):
     with its read format; None if the page is not a notebook or uses per-page settings."""
     from myst_nb.core.read import create_nb_reader
 
-    from evidence_book import inject_digest  # the book's own source-read step
+    from evidence_book import inject_build_cells  # the book's own source-read step
 
     path = Path(app.env.doc2path(docname))
     if path.suffix not in (".md", ".ipynb"):
         return None
     text = path.read_text(encoding=app.config.source_encoding)
     source = [text]
-    inject_digest(app, docname, source)
+    inject_build_cells(app, docname, source)
     nb_config = app.env.mystnb_config
     reader = create_nb_reader(str(path), app.env.myst_config, nb_config, source[0])
     if reader is None:
@@ -181,12 +181,19 @@ def _execute(path: Path, notebook, nb_config, km=None):
     from jupyter_cache.executors.utils import single_nb_execution
 
     # the outputs are complete when the last cell has run: the kernel is then stopped at
-    # once instead of being asked to shut down and waited for (about 0.2 s per page)
+    # once instead of being asked to shut down and waited for (about 0.2 s per page).
+    # nbclient waits only 4 s (iopub_timeout) for a cell's outputs after the cell has
+    # finished and then drops the rest without an error; on a loaded machine a cell with many
+    # outputs lost its last glued figures that way. Here the wait is as long as a cell may
+    # run, and a timeout is an error (the page is then left to myst-nb), never a page
+    # stored with outputs missing.
     try:
         return single_nb_execution(notebook, cwd=str(path.parent),
                                    allow_errors=nb_config.execution_allow_errors,
                                    timeout=nb_config.execution_timeout, meta_override=True,
-                                   shutdown_kernel="immediate", **({"km": km} if km else {}))
+                                   shutdown_kernel="immediate",
+                                   iopub_timeout=max(4, nb_config.execution_timeout or 0),
+                                   raise_on_iopub_timeout=True, **({"km": km} if km else {}))
     finally:
         if km is not None:
             _stop_kernel(km)  # a kernel handed in is not stopped by nbclient

@@ -22,6 +22,12 @@ from .data import Evidence, load
 from .scope import Scope, select
 
 
+# The glue names the page's text uses, set by a hidden first cell that the book's Sphinx
+# extension adds (_ext/evidence_book.py). None outside a book build (a console, a notebook
+# opened by hand): every figure is glued then.
+GLUE_NAMES: frozenset[str] | None = None
+
+
 class OutOfScope(KeyError):
     pass
 
@@ -55,24 +61,28 @@ class Page:
         return summary.page_figures(self._tables)
 
     def glue_figures(self) -> dict[str, int]:
-        """Glue this page's key figures (n_patients, n_reports, n_trials, ...) for the prose."""
+        """Glue this page's key figures (n_patients, n_reports, n_trials, ...) for the prose:
+        in a book build, those the page's text uses (GLUE_NAMES); otherwise all of them."""
         from myst_nb import glue
+
+        def put(name: str, value) -> None:
+            if GLUE_NAMES is None or name in GLUE_NAMES:
+                glue(name, value, display=False)
 
         figures = self.figures()
         for name, value in figures.items():
-            glue(name, value, display=False)
+            put(name, value)
         if "trials" in self._tables:
             # the registry ids as text ("none" if the page has no trial), for sentences that name them
             ids = sorted(self._tables["trials"]["registry_id"])
-            glue("trial_ids", ", ".join(ids) if ids else "none", display=False)
+            put("trial_ids", ", ".join(ids) if ids else "none")
         # the evidence cut-off date, from its one named place (data/datapackage.json)
-        glue("evidence_cutoff", self.ev.cutoff, display=False)
+        put("evidence_cutoff", self.ev.cutoff)
         if "screening" in self._tables:
             first, last = summary.search_dates(self._tables["screening"])
-            glue("search_first_date", first, display=False)
-            glue("search_last_date", last, display=False)
-            glue("search_dates", f"on {first}" if first == last else f"between {first} and {last}",
-                 display=False)
+            put("search_first_date", first)
+            put("search_last_date", last)
+            put("search_dates", f"on {first}" if first == last else f"between {first} and {last}")
         return figures
 
     def report_labels(self, frame: pd.DataFrame) -> pd.Series:

@@ -202,3 +202,53 @@ def test_every_kind_of_edit_is_shown_after_an_incremental_build(built_copy):
         assert "Design label from the cache test 3307" in (html / name).read_text("utf-8"), name
     stale = {p.name for p in html.glob("*.html") if old_cell in p.read_text("utf-8")}
     assert not stale, f"old label still in a table cell of {stale}"
+
+
+# -- glued figures: the ones the text uses, and a new one as soon as the text uses it ---------
+GLUE_ROLE_IN_TEXT = r"\{glue(?::\w*)?\}`([^`:]+)"  # written here, not taken from the extension
+
+
+def _glued_names(root: Path, page: str) -> set[str]:
+    """The glue keys stored in the page's cached notebook (myst-nb reads them from there)."""
+    cache = get_cache(root / "_build" / ".jupyter_cache")
+    record = next(r for r in cache.list_cache_records() if Path(r.uri).name == page)
+    notebook = cache.get_cache_bundle(record.pk).nb
+    return {out["metadata"]["scrapbook"]["name"] for cell in notebook.cells
+            for out in cell.get("outputs", []) if "scrapbook" in out.get("metadata", {})}
+
+
+def test_pages_glue_the_figures_their_text_uses_and_no_others(built):
+    """One glue output per data row would grow with the evidence (thousands at 100x, which
+    nbclient then dropped); a page glues what its text quotes."""
+    import re
+
+    for page in sorted(DATA_PAGES | {"methods.md", "evidence-explorer.md"}):
+        text = (built.root / "chapters" / page).read_text("utf-8")
+        used = set(re.findall(GLUE_ROLE_IN_TEXT, text))
+        assert used, page
+        assert _glued_names(built.root, page) == used, page
+
+
+def test_a_figure_newly_quoted_in_the_text_is_glued_at_the_next_build(built_copy):
+    """The glued names are part of what the execution cache keys on: quoting a per-row figure
+    the page did not use before re-executes the page, and the figure is shown."""
+    import re
+
+    mg = built_copy / "chapters" / "mg.md"
+    text = mg.read_text("utf-8")
+    mg_studies = {r["study_id"] for r in _rows(built_copy / "data" / "studies.csv")
+                  if r["disease"] == "MG"}
+    row = next(r for r in _rows(built_copy / "data" / "outcomes.csv")
+               if r["study_id"] in mg_studies and r["value"]
+               and f"o_{re.sub(r'[^0-9A-Za-z]', '_', r['outcome_id'])}_value" not in text)
+    name = f"o_{re.sub(r'[^0-9A-Za-z]', '_', row['outcome_id'])}_value"
+    assert name not in _glued_names(built_copy, "mg.md")
+    mg.write_text(text + f"\nQuoted by the cache test: {{glue:text}}`{name}` (figure 6617).\n",
+                  "utf-8")
+    before = _hashes(built_copy)
+    build = jb_build(built_copy, *STRICT)
+    assert build.returncode == 0, build.log[-3000:]
+    assert _executed_since(built_copy, before) == {"mg.md"}
+    page = (built_copy / "_build" / "html" / "chapters" / "mg.html").read_text("utf-8")
+    shown = re.search(r'Quoted by the cache test: <span class="pasted-text">([^<]+)</span>', page)
+    assert shown and float(shown.group(1)) == float(row["value"])

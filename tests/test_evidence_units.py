@@ -171,6 +171,25 @@ evidence.chapter("MS")  # a plain code block is not executed
         Scope(disease="MG"), Scope(tables=("trials", "trial-diseases"))]
 
 
+def test_extension_finds_the_glue_names_a_page_quotes():
+    import evidence_book
+
+    source = """---
+kernelspec: {name: python3}
+---
+We treated {glue:text}`n_patients` patients ({glue:text}`o_a_1_value:.1f`), see
+{glue:}`n_reports` and {glue:text}`methods::n_records` (another page's figure).
+
+```{glue:figure} fig_one
+caption
+```
+```{code-cell} ipython3
+# {glue:text}`in_code` is code, not text
+```
+"""
+    assert evidence_book.glue_names(source) == ["fig_one", "n_patients", "n_reports", "o_a_1_value"]
+
+
 def test_page_figures_count_screening_decisions():
     na = pd.NA
     screening = pd.DataFrame({
@@ -228,6 +247,25 @@ def test_report_labels_decode_latex_and_truncated_author_lists():
     assert bibmod.short_label(bib, "A") == "LMU Klinikum München n.d."
     assert bibmod.short_label(bib, "B") == "Chahin et al. 2025"
     assert bibmod.short_label(bib, "C") == "Roe and Doe 2024"
+
+
+def test_report_labels_need_no_plugin_lookup(monkeypatch):
+    """pybtex's render_as() searches the installed packages' entry points on every call
+    (about 10 ms); labelling thousands of rows that way took minutes. Labels are rendered
+    with the plain-text backend named directly."""
+    import pybtex.plugin
+    from pybtex.database import parse_string
+
+    from evidence import bib as bibmod
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("plugin lookup while labelling a report")
+
+    monkeypatch.setattr(pybtex.plugin, "find_plugin", refuse)
+    bibmod._plain.cache_clear()
+    bib = parse_string(r"@article{D, author = {G{\'o}mez, Ana and Li, Bo and Wu, C}, year = {2023}}",
+                       "bibtex")
+    assert bibmod.short_label(bib, "D") == "Gómez et al. 2023"
 
 
 def test_comparator_figures_are_named_by_row_and_whole_percents_are_ints():
