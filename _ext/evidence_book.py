@@ -72,7 +72,6 @@ def _bind_book(app: Sphinx, config) -> None:
     os.environ["PYTHONPATH"] = os.pathsep.join([srcdir, *paths])
     for name in [m for m in sys.modules if m == "evidence" or m.startswith("evidence.")]:
         del sys.modules[name]  # a previous build in this process may have imported another copy
-    _refuse_invalid_data(app)
 
 
 # -- 5. no page from invalid data -----------------------------------------------------------
@@ -96,7 +95,7 @@ def _validation_inputs(srcdir: Path) -> str:
     return h.hexdigest()
 
 
-def _refuse_invalid_data(app: Sphinx) -> None:
+def _refuse_invalid_data(app: Sphinx, config=None) -> None:
     srcdir = Path(app.srcdir)
     stamp = Path(app.doctreedir) / VALIDATED_STAMP
     inputs = _validation_inputs(srcdir)
@@ -329,7 +328,9 @@ def setup(app: Sphinx) -> dict:
 
     app.add_lexer("csv", TextLexer)  # CSV examples in the contributing guide, shown as written
     app.connect("config-inited", _templates)
-    app.connect("config-inited", _bind_book)
+    app.connect("config-inited", _bind_book, priority=400)
+    # after evidence_speed has started its kernels (550): they start while the data is checked
+    app.connect("config-inited", _refuse_invalid_data, priority=560)
     app.connect("source-read", inject_build_cells)
     app.connect("env-get-outdated", _outdated_by_data)
     app.connect("env-purge-doc", _purge)

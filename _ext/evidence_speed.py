@@ -11,8 +11,8 @@
    simply a cache miss: myst-nb executes it itself and reports any error as usual, so this
    step can make a build faster but never changes what a page shows. When the data changed
    since the last successful build, a kernel per core is started at the very beginning of the
-   build, in the background, and the first pages run in them (a kernel that has run nothing
-   is the same as a new one).
+   build, in the background; they import the libraries the pages use while Sphinx works out
+   what changed, and the first pages run in them.
 2. Bibliography formatting cache. sphinxcontrib-bibtex formats every reference on every
    build, even when nothing changed. The formatted entries are kept in the environment with
    the exact inputs they were made from (the contents of the .bib files, the cited keys in
@@ -79,8 +79,9 @@ def _notebook_for(app: Sphinx, docname: str):
 # -- kernels started early ------------------------------------------------------------------
 # When the data changed since the last successful build (or there was none), pages will be
 # executed: a few kernels are started at config-inited, in the background, while Sphinx loads
-# its environment and works out what changed. A started kernel has run nothing, so a page
-# executed in it gives what a new kernel gives; kernels not needed are stopped.
+# its environment and works out what changed. A started kernel has only imported libraries
+# (WARM_IMPORTS), so a page executed in it gives what a new kernel gives; kernels not needed
+# are stopped.
 PREWARM_STAMP = "evidence-prewarm.sha256"
 
 
@@ -99,12 +100,32 @@ def _execution_folder(srcdir: Path) -> Path | None:
     return found.most_common(1)[0][0] if found else None
 
 
+# What an early kernel imports while Sphinx is still working out what changed: the libraries
+# every executable page imports first. Importing a module has no effect on what a page shows
+# (the data is read when a page calls evidence.chapter), and the request is sent silently, so
+# the page's cells keep their execution counts from 1.
+WARM_IMPORTS = "import evidence.page, evidence.charts"
+
+
 def _start_kernel(cwd: Path):
+    from jupyter_client import BlockingKernelClient
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_core.utils import run_sync
 
     km = AsyncKernelManager(kernel_name="python3")
     run_sync(km.start_kernel)(cwd=str(cwd))
+    client = BlockingKernelClient()
+    client.load_connection_info(km.get_connection_info())
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=60)
+        msg_id = client.execute(WARM_IMPORTS, silent=True, store_history=False)
+        while True:  # an import that fails is left to the page, which reports it with its name
+            reply = client.get_shell_msg(timeout=60)
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
+    finally:
+        client.stop_channels()
     return km
 
 
@@ -315,7 +336,9 @@ def _cache_plugin_lookups() -> None:
 
 def setup(app: Sphinx) -> dict:
     app.setup_extension("evidence_book")
-    app.connect("config-inited", _prewarm, priority=700)  # after evidence_book binds the book
+    # after evidence_book binds the book (400), before it checks the data (560): the kernels
+    # start on the other core meanwhile; a refused build exits and they stop with it
+    app.connect("config-inited", _prewarm, priority=550)
     app.connect("env-before-read-docs", _pre_execute, priority=900)  # after the others
     app.connect("build-finished", _finished)
     _cache_bibtex_formatting()
