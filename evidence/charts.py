@@ -254,3 +254,76 @@ def trials_by_phase_count(rows: pd.DataFrame, statuses: list[str]) -> alt.Chart:
                  alt.Tooltip("status_label:N", title="Status"),
                  alt.Tooltip("trials:Q", title="Registered trials")],
     ).properties(width="container", height=alt.Step(28))
+
+
+SAFETY_REPORT_CATEGORIES = ["No report records a patient with the event",
+                            "One or more reports record a patient with the event"]
+
+
+def safety_report_grid(rows: pd.DataFrame, columns: list[str], diseases: list[str]) -> alt.Chart:
+    """CRS and ICANS across diseases, one cell per disease and event-grade column, reading
+    "reports with the event / reports giving a number". Patients are not added up.
+
+    `rows` needs columns disease_label, column, event_label, grade_label, category, cell_text,
+    reports, reports_with_event; `diseases` orders the disease labels."""
+    tooltip = [alt.Tooltip("disease_label:N", title="Disease"),
+               alt.Tooltip("event_label:N", title="Event"), alt.Tooltip("grade_label:N", title="Grade"),
+               alt.Tooltip("reports_with_event:Q", title="Reports with one or more patients"),
+               alt.Tooltip("reports:Q", title="Reports giving a number")]
+    base = alt.Chart(rows).encode(
+        x=alt.X("column:N", title=None, sort=columns, scale=alt.Scale(domain=columns),
+                axis=alt.Axis(orient="top", labelAngle=0, labelLimit=90)),
+        y=alt.Y("disease_label:N", title=None, sort=diseases, axis=alt.Axis(labelLimit=230)),
+        tooltip=tooltip)
+    cells = base.mark_rect(stroke="#ffffff", strokeWidth=2).encode(
+        color=alt.Color("category:N", title="Reported",
+                        scale=alt.Scale(domain=SAFETY_REPORT_CATEGORIES, range=SAFETY_COLOURS),
+                        legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=360)))
+    text = base.mark_text(fontSize=11, color="#000000").encode(text="cell_text:N")
+    return alt.layer(cells, text).properties(width=alt.Step(62), height=alt.Step(26))
+
+
+def _spread_panel(rows: pd.DataFrame, measures: list[str], shown: list[str], windows: list[str],
+                  y_title: str, domain: list[float] | None, title: str) -> alt.LayerChart:
+    scale = alt.Scale(domain=domain) if domain else alt.Scale(zero=True)
+    base = alt.Chart(rows).encode(
+        x=alt.X("window:N", title="Months after infusion", sort=windows,
+                scale=alt.Scale(domain=windows), axis=alt.Axis(labelAngle=0)),
+        xOffset=alt.XOffset("measure:N", sort=measures),
+        color=alt.Color("measure:N", title="Measure", scale=colour_scale(measures),
+                        legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=320,
+                                          values=shown)),
+        tooltip=[alt.Tooltip("measure:N", title="Measure"),
+                 alt.Tooltip("window:N", title="Months after infusion"),
+                 alt.Tooltip("low:Q", title="Lowest", format=".3~g"),
+                 alt.Tooltip("q1:Q", title="Lower quartile", format=".3~g"),
+                 alt.Tooltip("median:Q", title="Median", format=".3~g"),
+                 alt.Tooltip("q3:Q", title="Upper quartile", format=".3~g"),
+                 alt.Tooltip("high:Q", title="Highest", format=".3~g"),
+                 alt.Tooltip("values:Q", title="Reported values"),
+                 alt.Tooltip("reports:Q", title="Reports")])
+    whiskers = base.mark_rule().encode(y=alt.Y("low:Q", title=y_title, scale=scale), y2="high:Q")
+    boxes = base.mark_bar(size=9, opacity=0.6).encode(y="q1:Q", y2="q3:Q")
+    medians = base.mark_tick(thickness=2, size=12, color="#000000").encode(y="median:Q")
+    return alt.layer(whiskers, boxes, medians).properties(title=title, width=360, height=220)
+
+
+def outcome_spreads(scores: pd.DataFrame, shares: pd.DataFrame, measures: list[str],
+                    windows: list[str]) -> alt.TopLevelMixin:
+    """The spread of reported outcomes per measure and window of months after infusion:
+    a line from the lowest to the highest value, a box between the quartiles, a black tick at
+    the median. Describes what was reported; not a pooled estimate.
+
+    Both frames need columns measure, window, low, q1, median, q3, high, values, reports;
+    either may be empty (its panel is left out)."""
+    shown = [m for m in measures if m in set(scores.get("measure", [])) | set(shares.get("measure", []))]
+    panels = []
+    if not scores.empty:
+        panels.append(_spread_panel(scores, measures, shown, windows, "Change from baseline (points)",
+                                    None, "Change in clinical scores"))
+    if not shares.empty:
+        panels.append(_spread_panel(shares, measures, shown, windows, "Patients with the outcome (%)",
+                                    [0, 100], "Patients with the outcome"))
+    if not panels:
+        raise ValueError("no outcome rows to plot")
+    return panels[0] if len(panels) == 1 else alt.vconcat(*panels).resolve_scale(color="shared")

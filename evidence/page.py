@@ -434,6 +434,8 @@ class Page:
                       "table below.")
             return _note(reason)
         n_reports = pd.concat([scores["study_id"], shares["study_id"]]).nunique()
+        if n_reports > charts.DETAIL_LIMIT:
+            return self._outcome_spread_chart(scores, shares, n_reports, unplotted)
         description = (f"Line chart of reported outcomes against months after infusion ({where}): "
                        f"{len(scores)} score changes and {len(shares)} shares of evaluated patients "
                        f"from {n_reports} reports, one line per report and patient, not pooled. "
@@ -471,6 +473,9 @@ class Page:
                 "" if pd.isna(r["n_evaluated"]) else f"/{int(r['n_evaluated'])}"), axis=1),
         ).sort_values(["order", "pub_date", "study_id"])
         columns = list(rows.sort_values("_col")["column"].drop_duplicates())
+        if rows["study_id"].nunique() > charts.DETAIL_LIMIT:
+            labels = [self.ev.label("diseases", c) for c in diseases]
+            return self._safety_reports_chart(rows, columns, labels)
         description = (f"Grid of cytokine release syndrome (CRS) and neurotoxicity (ICANS) by grade "
                        f"across {rows['disease'].nunique()} diseases and {rows['study_id'].nunique()} "
                        f"reports: each cell gives the patients with the event, of those evaluated "
@@ -582,6 +587,55 @@ class Page:
                        f"by phase, coloured by recruitment status.")
         chart = charts.trials_by_phase_count(_plain(counts), statuses)
         return charts.render(chart, f"trials-{self.scope.disease or 'all'}", description)
+
+    def _outcome_spread_chart(self, scores: pd.DataFrame, shares: pd.DataFrame, n_reports: int,
+                              unplotted: int) -> h.Fragment:
+        from . import charts  # altair: imported by pages that draw a chart
+
+        windows = [label for _, _, label in summary.OUTCOME_WINDOWS]
+        by = ["measure", "window"]
+        spreads = [summary.value_spread(frame.assign(window=frame["months"].map(summary.outcome_window)), by)
+                   for frame in (scores, shares)]
+        measures = [self.ev.label("outcomes", c) for c in self.ev.vocab("outcomes")["code"]]
+        description = (f"Chart of the spread of reported outcomes by months after infusion "
+                       f"({self.scope.describe()}): {len(scores)} score changes and {len(shares)} "
+                       f"shares of evaluated patients from {n_reports} reports, summarised per "
+                       f"measure and time window; not a pooled estimate. The outcomes table below "
+                       f"lists every value.")
+        caption = ("Spread of the outcomes as reported, per measure and window of months after "
+                   "infusion: a line from the lowest to the highest reported value, a box between "
+                   "the quartiles and a black tick at the median. Cohort means and single "
+                   "patients' values are counted alike, one value each, so this describes what "
+                   "was reported and is not a pooled estimate. Values without a timepoint are "
+                   "placed at the report's follow-up. Hover for the number of values and "
+                   f"reports. Not plotted: {unplotted} outcome rows without a comparable measure "
+                   "or time; see the table.")
+        chart = charts.outcome_spreads(*(_plain(frame) for frame in spreads), measures, windows)
+        return charts.render(chart, f"outcomes-{self.scope.disease or 'all'}", description, caption)
+
+    def _safety_reports_chart(self, rows: pd.DataFrame, columns: list[str],
+                              diseases: list[str]) -> h.Fragment:
+        from . import charts  # altair: imported by pages that draw a chart
+
+        counts = summary.reports_with_event(rows, ["disease_label", "column", "event_label", "grade_label"])
+        counts = counts.assign(
+            category=[charts.SAFETY_REPORT_CATEGORIES[1 if k > 0 else 0]
+                      for k in counts["reports_with_event"]],
+            cell_text=[f"{k}/{m}" for k, m in zip(counts["reports_with_event"], counts["reports"])])
+        description = (f"Grid of cytokine release syndrome (CRS) and neurotoxicity (ICANS) by grade "
+                       f"across {rows['disease'].nunique()} diseases, summarising "
+                       f"{rows['study_id'].nunique()} reports: each cell gives the reports recording "
+                       f"one or more patients with the event, of the reports giving a number for it. "
+                       f"Patients are not added up. The safety table below lists every report.")
+        caption = ("CRS and ICANS by grade, per disease. A cell reads 'reports recording one or more "
+                   "patients with the event / reports giving a number for it'; patients are not "
+                   "added up across reports, which may describe the same patients. Blue: no report "
+                   "records a patient with the event at that grade; orange: one or more do. An "
+                   "empty cell: no report gives that grade. The safety table below has every "
+                   "report's numbers.")
+        chart = charts.safety_report_grid(_plain(counts), columns,
+                                          [d for d in diseases if d in set(counts["disease_label"])])
+        return charts.render(chart, f"safety-overview-{self.scope.disease or 'all'}", description, caption)
 
     # -- documentation ------------------------------------------------------------------------
     def data_dictionary(self, group: str) -> h.Fragment:

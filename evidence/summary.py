@@ -284,3 +284,53 @@ def screening_flow(screening: pd.DataFrame, studies: pd.DataFrame | None = None)
         "n_reports_from_search": int(became[became.isin(clinical)].nunique()),
         "n_queries": int(screening["query"].dropna().nunique()) if "query" in screening else 0,
     }
+
+
+# -- aggregated chart data, for pages with more reports than one mark each can show ----------
+def reports_with_event(safety: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Per group: how many reports give a number for the event (`reports`) and how many of
+    them record at least one patient with it (`reports_with_event`). Patients are never added
+    up across reports: the same patients may appear in several, and denominators differ.
+
+    `safety` needs study_id, n_patients and the `by` columns."""
+    if safety.empty:
+        return pd.DataFrame(columns=[*by, "reports", "reports_with_event"])
+    given = safety[safety["n_patients"].notna()]
+    marked = given.assign(_with=given["n_patients"] > 0)
+    per_report = marked.groupby([*by, "study_id"], sort=True)["_with"].any().reset_index()
+    grouped = per_report.groupby(by, sort=True).agg(
+        reports=("study_id", "nunique"), reports_with_event=("_with", "sum"))
+    return grouped.astype("int64").reset_index()
+
+
+# Months after infusion, as half-open windows [start, end); the last is open-ended.
+OUTCOME_WINDOWS = ((0, 3, "0 to <3"), (3, 6, "3 to <6"), (6, 12, "6 to <12"),
+                   (12, 24, "12 to <24"), (24, None, "24 or more"))
+
+
+def outcome_window(months) -> str | None:
+    """The label of the window of OUTCOME_WINDOWS that `months` falls in."""
+    if months is None or pd.isna(months):
+        return None
+    for start, end, label in OUTCOME_WINDOWS:
+        if months >= start and (end is None or months < end):
+            return label
+    return None
+
+
+def value_spread(rows: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """The spread of reported values per group: lowest, quartiles, median and highest, with
+    how many values and reports it describes. A description of what was reported, not a
+    pooled estimate: cohort means and single patients' values sit side by side.
+
+    `rows` needs study_id, value and the `by` columns."""
+    columns = [*by, "low", "q1", "median", "q3", "high", "values", "reports"]
+    rows = rows[rows["value"].notna()]
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    values = rows.assign(value=rows["value"].astype("float64")).groupby(by, sort=True)
+    spread = values["value"].describe()[["min", "25%", "50%", "75%", "max", "count"]]
+    spread.columns = ["low", "q1", "median", "q3", "high", "values"]
+    spread["values"] = spread["values"].astype("int64")
+    spread["reports"] = values["study_id"].nunique()
+    return spread.reset_index()[columns]

@@ -7,6 +7,7 @@ import re
 import shutil
 import sys
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -115,6 +116,29 @@ def test_long_tables_are_paged_and_charts_summarised_at_scale(data_copy):
     assert trial_rows and max(trial_rows) < len(landscape.trials) / 5
     safety = evidence.chapter(tables=("studies", "safety"), root=data_copy)
     assert max(_spec_rows(safety.crs_icans_chart().html)) < 20
+    overview = safety.safety_overview_chart()
+    cells = _spec_rows(overview.html)
+    n_diseases = safety.studies["disease"].nunique()
+    assert cells and max(cells) <= n_diseases * 2 * len(safety.ev.vocab("grades")), "one cell per disease and grade"
+    assert "Patients are not added up" in overview.plain and "summarising" in overview.plain
+
+
+def test_outcomes_are_summarised_per_measure_and_window_at_scale(data_copy):
+    import evidence
+    from evidence import charts, summary
+
+    page = evidence.chapter("MG", root=data_copy)
+    scores, shares, _ = page._outcome_series()
+    detailed = _spec_rows(page.outcomes_chart().html)
+    assert sorted(detailed) == sorted([len(scores), len(shares)]), "one point per reported value today"
+    per_copy = pd.concat([scores["study_id"], shares["study_id"]]).nunique()
+    scale.multiply_evidence(data_copy, charts.DETAIL_LIMIT // per_copy + 1)
+    page = evidence.chapter("MG", root=data_copy)
+    chart = page.outcomes_chart()
+    rows = _spec_rows(chart.html)
+    bound = len(page.ev.vocab("outcomes")) * len(summary.OUTCOME_WINDOWS)
+    assert rows and max(rows) <= bound, "one box per measure and time window"
+    assert "not a pooled estimate" in chart.plain
 
 
 # -- the reader harness and the pager, in Chromium (the session's browser: browser_support) -----

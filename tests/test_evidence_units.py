@@ -340,6 +340,33 @@ def test_trials_by_year_table_matches_a_recount_of_trials_csv():
         assert "No registration date read" in html
 
 
+def test_reports_with_event_counts_reports_never_patients():
+    safety = pd.DataFrame({
+        "study_id": ["a", "a", "b", "c", "d"],
+        "grade": ["1", "1", "1", "1", "1"],   # report a gives two rows for one grade (two arms)
+        "n_patients": [0, 3, 0, 5, None],     # d gives no number: it is not counted
+    })
+    counts = summary.reports_with_event(safety, ["grade"])
+    assert counts.to_dict("records") == [{"grade": "1", "reports": 3, "reports_with_event": 2}]
+    assert summary.reports_with_event(safety.iloc[:0], ["grade"]).empty
+
+
+@pytest.mark.parametrize("months, window", [(0, "0 to <3"), (2.9, "0 to <3"), (3, "3 to <6"),
+                                            (12, "12 to <24"), (24, "24 or more"), (60, "24 or more"),
+                                            (None, None)])
+def test_outcome_windows_are_half_open(months, window):
+    assert summary.outcome_window(months) == window
+
+
+def test_value_spread_describes_reported_values_per_group():
+    rows = pd.DataFrame({"study_id": ["a", "a", "b", "c", "d", "e"],
+                         "measure": ["x", "x", "x", "x", "x", "y"],
+                         "value": [1, 2, 3, 4, 5, None]})
+    spread = summary.value_spread(rows, ["measure"])
+    assert spread.to_dict("records") == [{"measure": "x", "low": 1.0, "q1": 2.0, "median": 3.0,
+                                          "q3": 4.0, "high": 5.0, "values": 5, "reports": 4}]
+
+
 def test_outcome_result_states_statistic_value_unit_and_dispersion():
     from evidence.page import outcome_result
 
