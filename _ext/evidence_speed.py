@@ -21,9 +21,11 @@
 """
 from __future__ import annotations
 
+import atexit
 import gc
 import hashlib
 import os
+import shutil
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -107,12 +109,25 @@ def _execution_folder(srcdir: Path) -> Path | None:
 WARM_IMPORTS = "import evidence.page, evidence.charts"
 
 
+def _kernel_manager(kernel_name: str = "python3"):
+    """A kernel manager talking over local sockets in a private temporary folder.
+
+    nbclient's default is TCP on localhost, for which ipykernel 7 prints a warning about
+    unencrypted traffic once per page. The socket path must be absolute: the kernel runs in
+    the chapter's folder and the client in the build's."""
+    import tempfile
+
+    from jupyter_client.manager import AsyncKernelManager
+
+    folder = tempfile.mkdtemp(prefix="evidence-kernel-")
+    return AsyncKernelManager(kernel_name=kernel_name, transport="ipc", ip=os.path.join(folder, "kernel"))
+
+
 def _start_kernel(cwd: Path):
     from jupyter_client import BlockingKernelClient
-    from jupyter_client.manager import AsyncKernelManager
     from jupyter_core.utils import run_sync
 
-    km = AsyncKernelManager(kernel_name="python3")
+    km = _kernel_manager()
     run_sync(km.start_kernel)(cwd=str(cwd))
     client = BlockingKernelClient()
     client.load_connection_info(km.get_connection_info())
@@ -136,6 +151,8 @@ def _stop_kernel(km) -> None:
         run_sync(km.shutdown_kernel)(now=True)
     except Exception:  # already gone
         pass
+    if km.transport == "ipc":
+        shutil.rmtree(Path(km.ip).parent, ignore_errors=True)
 
 
 def _prewarm(app: Sphinx, config) -> None:
@@ -156,6 +173,9 @@ def _prewarm(app: Sphinx, config) -> None:
     app._evidence_kernel_pool = pool  # type: ignore[attr-defined]
     app._evidence_kernel_folder = folder  # type: ignore[attr-defined]
     app._evidence_kernel_futures = [pool.submit(_start_kernel, folder) for _ in range(cores())]
+    # a build that stops before build-finished (invalid data is refused during config-inited)
+    # still stops its kernels and removes their socket folders
+    atexit.register(_stop_early_kernels, app)
 
 
 def _early_kernel(app: Sphinx, path: Path, notebook):
@@ -208,16 +228,17 @@ def _execute(path: Path, notebook, nb_config, km=None):
     # outputs lost its last glued figures that way. Here the wait is as long as a cell may
     # run, and a timeout is an error (the page is then left to myst-nb), never a page
     # stored with outputs missing.
+    if km is None:
+        km = _kernel_manager(notebook.metadata.get("kernelspec", {}).get("name", "python3"))
     try:
         return single_nb_execution(notebook, cwd=str(path.parent),
                                    allow_errors=nb_config.execution_allow_errors,
                                    timeout=nb_config.execution_timeout, meta_override=True,
                                    shutdown_kernel="immediate",
                                    iopub_timeout=max(4, nb_config.execution_timeout or 0),
-                                   raise_on_iopub_timeout=True, **({"km": km} if km else {}))
+                                   raise_on_iopub_timeout=True, km=km)
     finally:
-        if km is not None:
-            _stop_kernel(km)  # a kernel handed in is not stopped by nbclient
+        _stop_kernel(km)  # nbclient does not stop a kernel it was handed
 
 
 def _pre_execute(app: Sphinx, env, docnames: list[str]) -> None:

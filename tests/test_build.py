@@ -27,6 +27,13 @@ def test_strict_build_has_zero_warnings(built):
     assert "build succeeded" in built.log
 
 
+def test_build_log_is_free_of_kernel_noise(built):
+    # pages run on kernels over local sockets; over TCP ipykernel 7 warns about unencrypted
+    # traffic once per page, which contributors read as a build problem
+    assert "evidence: pre-executed" in built.log
+    assert "[IPKernelApp] WARNING" not in built.log
+
+
 def test_toc_lists_the_chapters_in_reading_order():
     toc = yaml.safe_load((REPO / "_toc.yml").read_text())
     files = [c["file"] for part in toc["parts"] for c in part["chapters"]]
