@@ -7,6 +7,8 @@ CD19 has the same colour in every chart of the book.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import altair as alt
 import pandas as pd
 
@@ -113,6 +115,22 @@ SAFETY_CATEGORIES = ["No patient with the event", "One or more patients"]
 SAFETY_COLOURS = ["#56B4E9", "#E69F00"]  # Okabe–Ito sky blue and orange: dark text stays legible
 
 
+@dataclass(frozen=True)
+class _OutcomeKind:
+    """One of the two outcome panels: change in a score, or share of patients."""
+    title: str
+    y_title: str
+    value_title: str  # the value's name in a tooltip
+    domain: tuple[float, float] | None = None
+
+    def scale(self) -> alt.Scale:
+        return alt.Scale(domain=list(self.domain)) if self.domain else alt.Scale(zero=True)
+
+
+SCORE_CHANGES = _OutcomeKind("Change in clinical scores", "Change from baseline (points)", "Change")
+SHARES = _OutcomeKind("Patients with the outcome", "Patients with the outcome (%)", "Patients", (0, 100))
+
+
 def _outcome_tooltip(value_title: str) -> list[alt.Tooltip]:
     return [alt.Tooltip("label:N", title="Report"), alt.Tooltip("patient:N", title="Patient"),
             alt.Tooltip("measure:N", title="Measure"), alt.Tooltip("statistic:N", title="Statistic"),
@@ -123,12 +141,12 @@ def _outcome_tooltip(value_title: str) -> list[alt.Tooltip]:
             alt.Tooltip("locator:N", title="Where in source"), alt.Tooltip("note:N", title="Note")]
 
 
-def _outcome_panel(rows: pd.DataFrame, measures: list[str], shown: list[str], y: alt.Y,
-                   title: str, value_title: str) -> alt.LayerChart:
+def _outcome_panel(rows: pd.DataFrame, measures: list[str], shown: list[str],
+                   kind: _OutcomeKind) -> alt.LayerChart:
     base = alt.Chart(rows).encode(
         x=alt.X("months:Q", title="Months after infusion", scale=alt.Scale(zero=True),
                 axis=alt.Axis(tickMinStep=1)),
-        y=y,
+        y=alt.Y("value:Q", title=kind.y_title, scale=kind.scale()),
         color=alt.Color("measure:N", title="Measure", scale=colour_scale(measures),
                         legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=320,
                                           values=shown)),
@@ -138,8 +156,8 @@ def _outcome_panel(rows: pd.DataFrame, measures: list[str], shown: list[str], y:
         shape=alt.Shape("time_basis:N", title="Time", scale=alt.Scale(domain=TIME_BASES,
                         range=["circle", "diamond"]),
                         legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=320)),
-        tooltip=_outcome_tooltip(value_title))
-    return alt.layer(lines, points).properties(title=title, width=360, height=220)
+        tooltip=_outcome_tooltip(kind.value_title))
+    return alt.layer(lines, points).properties(title=kind.title, width=360, height=220)
 
 
 def outcome_trajectories(scores: pd.DataFrame, shares: pd.DataFrame,
@@ -152,20 +170,30 @@ def outcome_trajectories(scores: pd.DataFrame, shares: pd.DataFrame,
     (relapse-free, drug-free remission, responders …). Both frames need columns label,
     patient, series, measure, statistic, months, time_basis, value, shown, n_evaluated,
     locator, note; either may be empty (its panel is left out)."""
-    panels = []
+    return _stack_outcome_panels(
+        scores, shares, measures, lambda rows, shown, kind: _outcome_panel(rows, measures, shown, kind))
+
+
+def _stack_outcome_panels(scores: pd.DataFrame, shares: pd.DataFrame, measures: list[str],
+                          panel) -> alt.TopLevelMixin:
+    """The score panel above the share panel (an empty frame's panel is left out), one
+    legend listing the measures that appear; `panel(rows, shown, kind)` draws one."""
     shown = [m for m in measures if m in set(scores.get("measure", [])) | set(shares.get("measure", []))]
-    if not scores.empty:
-        panels.append(_outcome_panel(
-            scores, measures, shown, alt.Y("value:Q", title="Change from baseline (points)"),
-            "Change in clinical scores", "Change"))
-    if not shares.empty:
-        panels.append(_outcome_panel(
-            shares, measures, shown, alt.Y("value:Q", title="Patients with the outcome (%)",
-                                    scale=alt.Scale(domain=[0, 100])),
-            "Patients with the outcome", "Patients"))
+    panels = [panel(rows, shown, kind) for rows, kind in ((scores, SCORE_CHANGES), (shares, SHARES))
+              if not rows.empty]
     if not panels:
         raise ValueError("no outcome rows to plot")
     return panels[0] if len(panels) == 1 else alt.vconcat(*panels).resolve_scale(color="shared")
+
+
+def _safety_cells(base: alt.Chart, categories: list[str]) -> tuple[alt.Chart, alt.Chart]:
+    """A safety grid's coloured cells (blue: none, orange: one or more) and their text
+    (`cell_text`), on top of them so the tooltip shows over either."""
+    cells = base.mark_rect(stroke="#ffffff", strokeWidth=2).encode(
+        color=alt.Color("category:N", title="Reported",
+                        scale=alt.Scale(domain=categories, range=SAFETY_COLOURS),
+                        legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=360)))
+    return cells, base.mark_text(fontSize=11, color="#000000").encode(text="cell_text:N")
 
 
 def safety_grid(rows: pd.DataFrame, columns: list[str]) -> alt.FacetChart:
@@ -187,12 +215,7 @@ def safety_grid(rows: pd.DataFrame, columns: list[str]) -> alt.FacetChart:
                 axis=alt.Axis(orient="top", labelAngle=0, labelLimit=90)),
         y=alt.Y("label:N", title=None, axis=alt.Axis(labelLimit=230)),
         tooltip=tooltip)
-    cells = base.mark_rect(stroke="#ffffff", strokeWidth=2).encode(
-        color=alt.Color("category:N", title="Reported",
-                        scale=alt.Scale(domain=SAFETY_CATEGORIES, range=SAFETY_COLOURS),
-                        legend=alt.Legend(orient="bottom")))
-    text = base.mark_text(fontSize=11, color="#000000").encode(text="cell_text:N")
-    return alt.layer(cells, text, data=rows).properties(width=alt.Step(62), height=alt.Step(22)).facet(
+    return alt.layer(*_safety_cells(base, SAFETY_CATEGORIES), data=rows).properties(width=alt.Step(62), height=alt.Step(22)).facet(
         row=alt.Row("disease:N", title=None, sort=alt.SortField("order"),
                     header=alt.Header(labelAngle=0, labelAlign="left", labelFontWeight="bold")),
         spacing=10,
@@ -232,14 +255,16 @@ def patients_by_target(rows: pd.DataFrame, targets: list[str], designs: list[str
 
 def reports_by_grade(rows: pd.DataFrame, grades: list[str]) -> alt.Chart:
     """Reports recording CRS or ICANS at each grade (patients are not added up across
-    reports). `rows` needs columns event_label, grade_label, reports, patients."""
+    reports). `rows` needs columns event_label, grade_label, reports_with_event, reports
+    (summary.reports_with_event)."""
     return alt.Chart(rows).mark_bar().encode(
-        x=alt.X("reports:Q", title="Reports recording the event", axis=alt.Axis(tickMinStep=1)),
+        x=alt.X("reports_with_event:Q", title="Reports recording the event", axis=alt.Axis(tickMinStep=1)),
         y=alt.Y("grade_label:N", title=None, sort=grades),
         row=alt.Row("event_label:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left")),
         color=alt.Color("grade_label:N", title="Grade", scale=colour_scale(grades)),
         tooltip=[alt.Tooltip("event_label:N", title="Event"), alt.Tooltip("grade_label:N", title="Grade"),
-                 alt.Tooltip("reports:Q", title="Reports")],
+                 alt.Tooltip("reports_with_event:Q", title="Reports recording the event"),
+                 alt.Tooltip("reports:Q", title="Reports giving a number")],
     ).properties(width=420)
 
 
@@ -275,17 +300,11 @@ def safety_report_grid(rows: pd.DataFrame, columns: list[str], diseases: list[st
                 axis=alt.Axis(orient="top", labelAngle=0, labelLimit=90)),
         y=alt.Y("disease_label:N", title=None, sort=diseases, axis=alt.Axis(labelLimit=230)),
         tooltip=tooltip)
-    cells = base.mark_rect(stroke="#ffffff", strokeWidth=2).encode(
-        color=alt.Color("category:N", title="Reported",
-                        scale=alt.Scale(domain=SAFETY_REPORT_CATEGORIES, range=SAFETY_COLOURS),
-                        legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=360)))
-    text = base.mark_text(fontSize=11, color="#000000").encode(text="cell_text:N")
-    return alt.layer(cells, text).properties(width=alt.Step(62), height=alt.Step(26))
+    return alt.layer(*_safety_cells(base, SAFETY_REPORT_CATEGORIES)).properties(width=alt.Step(62), height=alt.Step(26))
 
 
 def _spread_panel(rows: pd.DataFrame, measures: list[str], shown: list[str], windows: list[str],
-                  y_title: str, domain: list[float] | None, title: str) -> alt.LayerChart:
-    scale = alt.Scale(domain=domain) if domain else alt.Scale(zero=True)
+                  kind: _OutcomeKind) -> alt.LayerChart:
     base = alt.Chart(rows).encode(
         x=alt.X("window:N", title="Months after infusion", sort=windows,
                 scale=alt.Scale(domain=windows), axis=alt.Axis(labelAngle=0)),
@@ -302,10 +321,11 @@ def _spread_panel(rows: pd.DataFrame, measures: list[str], shown: list[str], win
                  alt.Tooltip("high:Q", title="Highest", format=".3~g"),
                  alt.Tooltip("values:Q", title="Reported values"),
                  alt.Tooltip("reports:Q", title="Reports")])
-    whiskers = base.mark_rule().encode(y=alt.Y("low:Q", title=y_title, scale=scale), y2="high:Q")
+    whiskers = base.mark_rule().encode(y=alt.Y("low:Q", title=kind.y_title, scale=kind.scale()),
+                                       y2="high:Q")
     boxes = base.mark_bar(size=9, opacity=0.6).encode(y="q1:Q", y2="q3:Q")
     medians = base.mark_tick(thickness=2, size=12, color="#000000").encode(y="median:Q")
-    return alt.layer(whiskers, boxes, medians).properties(title=title, width=360, height=220)
+    return alt.layer(whiskers, boxes, medians).properties(title=kind.title, width=360, height=220)
 
 
 def outcome_spreads(scores: pd.DataFrame, shares: pd.DataFrame, measures: list[str],
@@ -316,14 +336,6 @@ def outcome_spreads(scores: pd.DataFrame, shares: pd.DataFrame, measures: list[s
 
     Both frames need columns measure, window, low, q1, median, q3, high, values, reports;
     either may be empty (its panel is left out)."""
-    shown = [m for m in measures if m in set(scores.get("measure", [])) | set(shares.get("measure", []))]
-    panels = []
-    if not scores.empty:
-        panels.append(_spread_panel(scores, measures, shown, windows, "Change from baseline (points)",
-                                    None, "Change in clinical scores"))
-    if not shares.empty:
-        panels.append(_spread_panel(shares, measures, shown, windows, "Patients with the outcome (%)",
-                                    [0, 100], "Patients with the outcome"))
-    if not panels:
-        raise ValueError("no outcome rows to plot")
-    return panels[0] if len(panels) == 1 else alt.vconcat(*panels).resolve_scale(color="shared")
+    return _stack_outcome_panels(
+        scores, shares, measures,
+        lambda rows, shown, kind: _spread_panel(rows, measures, shown, windows, kind))

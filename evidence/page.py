@@ -434,8 +434,9 @@ class Page:
                       "table below.")
             return _note(reason)
         n_reports = pd.concat([scores["study_id"], shares["study_id"]]).nunique()
+        measures = [self.ev.label("outcomes", c) for c in self.ev.vocab("outcomes")["code"]]
         if n_reports > charts.DETAIL_LIMIT:
-            return self._outcome_spread_chart(scores, shares, n_reports, unplotted)
+            return self._outcome_spread_chart(scores, shares, measures, n_reports, unplotted)
         description = (f"Line chart of reported outcomes against months after infusion ({where}): "
                        f"{len(scores)} score changes and {len(shares)} shares of evaluated patients "
                        f"from {n_reports} reports, one line per report and patient, not pooled. "
@@ -446,7 +447,6 @@ class Page:
                    "gives no timepoint, placed at the report's follow-up. Results are not pooled "
                    f"across reports. Not plotted: {unplotted} outcome rows without a comparable "
                    "measure or time (including outcomes coded 'other'); see the table.")
-        measures = [self.ev.label("outcomes", c) for c in self.ev.vocab("outcomes")["code"]]
         columns = ["study_id", "label", "patient", "series", "measure", "statistic", "months",
                    "time_basis", "value", "shown", "n_evaluated", "locator", "note"]
         chart = charts.outcome_trajectories(_plain(scores[columns]), _plain(shares[columns]), measures)
@@ -563,10 +563,8 @@ class Page:
     def _reports_by_grade_chart(self, rows: pd.DataFrame, grades: list[str]) -> h.Fragment:
         from . import charts  # altair: imported by pages that draw a chart
 
-        graded = rows[rows["n_patients"].fillna(0) > 0]
-        counts = graded.groupby(["event_label", "grade_label"], sort=True).agg(
-            reports=("study_id", "nunique")).reset_index()
-        counts["reports"] = counts["reports"].astype("float")
+        counts = summary.reports_with_event(rows, ["event_label", "grade_label"])
+        counts = counts[counts["reports_with_event"] > 0]
         description = (f"Bar chart of reports recording CRS or ICANS at each grade "
                        f"({self.scope.describe()}); {rows['study_id'].nunique()} reports with graded "
                        f"events, summarised by grade; patients are not added up across reports.")
@@ -588,15 +586,14 @@ class Page:
         chart = charts.trials_by_phase_count(_plain(counts), statuses)
         return charts.render(chart, f"trials-{self.scope.disease or 'all'}", description)
 
-    def _outcome_spread_chart(self, scores: pd.DataFrame, shares: pd.DataFrame, n_reports: int,
-                              unplotted: int) -> h.Fragment:
+    def _outcome_spread_chart(self, scores: pd.DataFrame, shares: pd.DataFrame, measures: list[str],
+                              n_reports: int, unplotted: int) -> h.Fragment:
         from . import charts  # altair: imported by pages that draw a chart
 
         windows = [label for _, _, label in summary.OUTCOME_WINDOWS]
         by = ["measure", "window"]
         spreads = [summary.value_spread(frame.assign(window=frame["months"].map(summary.outcome_window)), by)
                    for frame in (scores, shares)]
-        measures = [self.ev.label("outcomes", c) for c in self.ev.vocab("outcomes")["code"]]
         description = (f"Chart of the spread of reported outcomes by months after infusion "
                        f"({self.scope.describe()}): {len(scores)} score changes and {len(shares)} "
                        f"shares of evaluated patients from {n_reports} reports, summarised per "
