@@ -386,6 +386,11 @@ class Page:
         if rows.empty:
             return _note("No report on this page grades CRS or ICANS, so there is no chart; what "
                          "was reported is in the safety table.")
+        if not (rows["n_patients"].fillna(0) > 0).any():  # all bars would have length zero
+            return _note("At the specific grades reported (for example grade 3 or higher), no "
+                         "report on this page records a patient with CRS or ICANS, so there is no "
+                         "bar to draw. Events counted at any grade, and every number with the "
+                         "patients evaluated, are in the safety table.")
         grades = [self.ev.label("grades", g) for g in self.ev.vocab("grades")["code"] if g != "any"]
         if rows["study_id"].nunique() > charts.DETAIL_LIMIT:
             return self._reports_by_grade_chart(rows, grades)

@@ -351,6 +351,21 @@ def test_reports_with_event_counts_reports_never_patients():
     assert summary.reports_with_event(safety.iloc[:0], ["grade"]).empty
 
 
+def test_crs_icans_chart_is_a_note_when_no_graded_report_has_a_patient(tmp_path):
+    import evidence
+
+    root = copy_book(tmp_path / "book")
+    safety = pd.read_csv(root / "data/safety.csv", dtype=str, keep_default_na=False)
+    graded = safety["event"].isin(["crs", "icans"]) & (safety["grade"] != "any")
+    assert (safety.loc[graded, "n_patients"].replace("", "0").astype(int) > 0).any(), "today some do"
+    assert 'class="evidence-chart"' in evidence.chapter(tables=("studies", "safety"), root=root) \
+        .crs_icans_chart().html
+    safety.loc[graded, "n_patients"] = "0"
+    safety.to_csv(root / "data/safety.csv", index=False)
+    shown = evidence.chapter(tables=("studies", "safety"), root=root).crs_icans_chart()
+    assert 'class="evidence-chart"' not in shown.html and "records a patient" in shown.plain
+
+
 @pytest.mark.parametrize("months, window", [(0, "0 to <3"), (2.9, "0 to <3"), (3, "3 to <6"),
                                             (12, "12 to <24"), (24, "24 or more"), (60, "24 or more"),
                                             (None, None)])
