@@ -61,19 +61,26 @@ def render(chart: alt.TopLevelMixin, name: str, description: str,
     return h.Fragment(markup, description)
 
 
-def patients_by_report(rows: pd.DataFrame, targets: list[str]) -> alt.Chart:
-    """Horizontal bars: patients treated per report, coloured by target.
+def patients_by_report(rows: pd.DataFrame, targets: list[str]) -> alt.LayerChart:
+    """Horizontal bars: patients treated per report, coloured by target; a report that gives
+    no patient count has no bar but the words "no count reported", never a silent zero.
 
     `rows` needs columns label, n_treated, target, product, design_label, followup."""
-    return alt.Chart(rows).mark_bar().encode(
+    rows = rows.assign(shown=rows["n_treated"].map(lambda n: 0 if n is None else n),
+                       missing=rows["n_treated"].map(lambda n: "no count reported" if n is None else ""))
+    tooltip = [alt.Tooltip("label:N", title="Report"), alt.Tooltip("product:N", title="Product"),
+               alt.Tooltip("target:N", title="Target"), alt.Tooltip("design_label:N", title="Design"),
+               alt.Tooltip("n_treated:Q", title="Patients treated"),
+               alt.Tooltip("followup:N", title="Follow-up")]
+    base = alt.Chart(rows).encode(
+        y=alt.Y("label:N", title=None, sort=alt.EncodingSortField("shown", order="descending")),
+        tooltip=tooltip)
+    bars = base.mark_bar().encode(
         x=alt.X("n_treated:Q", title="Patients treated", axis=alt.Axis(tickMinStep=1)),
-        y=alt.Y("label:N", title=None, sort="-x"),
-        color=alt.Color("target:N", title="Target", scale=colour_scale(targets)),
-        tooltip=[alt.Tooltip("label:N", title="Report"), alt.Tooltip("product:N", title="Product"),
-                 alt.Tooltip("target:N", title="Target"), alt.Tooltip("design_label:N", title="Design"),
-                 alt.Tooltip("n_treated:Q", title="Patients treated"),
-                 alt.Tooltip("followup:N", title="Follow-up")],
-    ).properties(width="container", height=alt.Step(22))
+        color=alt.Color("target:N", title="Target", scale=colour_scale(targets)))
+    missing = base.mark_text(align="left", dx=4, fontStyle="italic").encode(
+        x=alt.X("shown:Q"), text=alt.Text("missing:N"))
+    return alt.layer(bars, missing).properties(width="container", height=alt.Step(22))
 
 
 def events_by_grade(rows: pd.DataFrame, grades: list[str]) -> alt.Chart:
@@ -241,15 +248,16 @@ def timeline(rows: pd.DataFrame, kinds: list[str]) -> alt.Chart:
 # -- aggregated forms, for pages with more than DETAIL_LIMIT reports or trials ---------------
 def patients_by_target(rows: pd.DataFrame, targets: list[str], designs: list[str]) -> alt.Chart:
     """Horizontal bars: patients treated per target (each cohort counted once), stacked by
-    design. `rows` needs columns target, design_label, patients, cohorts."""
+    design. `rows` needs columns target, design_label, patients, cohorts, cohorts_uncounted."""
     return alt.Chart(rows).mark_bar().encode(
         x=alt.X("patients:Q", title="Patients treated (each cohort once)", stack="zero",
                 axis=alt.Axis(tickMinStep=1)),
         y=alt.Y("target:N", title="Target", sort=targets),
         color=alt.Color("design_label:N", title="Design", scale=colour_scale(designs)),
         tooltip=[alt.Tooltip("target:N", title="Target"), alt.Tooltip("design_label:N", title="Design"),
-                 alt.Tooltip("patients:Q", title="Patients treated"),
-                 alt.Tooltip("cohorts:Q", title="Cohorts")],
+                 alt.Tooltip("patients:Q", title="Patients treated (at least)"),
+                 alt.Tooltip("cohorts:Q", title="Cohorts"),
+                 alt.Tooltip("cohorts_uncounted:Q", title="Cohorts without a count")],
     ).properties(width="container", height=alt.Step(28))
 
 

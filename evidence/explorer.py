@@ -89,7 +89,7 @@ def _filters_attr(record: pd.Series, filters: list[Filter]) -> str:
 
 def _sort_attr(value) -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return ""
+        return ' data-sort=""'  # sorts as missing, not by the words "not reported" in the cell
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return f' data-sort="{h.text(value)}"'
@@ -173,7 +173,7 @@ def studies(ev, frame: pd.DataFrame, labels: pd.Series, repo: str | None,
         Col("Product", lambda r: h.text(r["product"])),
         Col("Platform", lambda r: h.text(label("platforms", r["platform"]))),
         Col("Design", lambda r: h.text(label("designs", r["design"]))),
-        Col("Treated", lambda r: h.text(r["n_treated"]), sort=lambda r: r["n_treated"], numeric=True),
+        Col("Treated", lambda r: h.count(r["n_treated"]), sort=lambda r: r["n_treated"], numeric=True),
         Col("Follow-up (months)", lambda r: h.text(followup(r)), sort=lambda r: r["followup_months"],
             numeric=True),
         Col("Published", lambda r: h.text(r["pub_date"]), sort=lambda r: r["pub_date"]),

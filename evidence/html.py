@@ -24,6 +24,18 @@ def text(value) -> str:
     return html.escape(str(value), quote=True)
 
 
+NOT_REPORTED = '<span class="evidence-missing">not reported</span>'
+
+
+def count(value) -> str:
+    """A number of patients; 'not reported' when the source gave none (never blank, never 0)."""
+    import pandas as pd
+
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return NOT_REPORTED
+    return text(value)
+
+
 def link(label, url) -> str:
     """An external link that opens the source; a non-http(s) URL is shown as plain text."""
     if isinstance(url, str) and url.startswith(("https://", "http://")):

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import bib as bibmod
-from . import html as h, summary, tables
+from . import counts, html as h, summary, tables
 from .data import Evidence, load
 from .scope import Scope, select
 
@@ -57,8 +57,16 @@ class Page:
     def safety(self) -> pd.DataFrame:
         return self.table("safety")
 
-    def figures(self) -> dict[str, int]:
-        return summary.page_figures(self._tables)
+    def figures(self) -> dict[str, int | str]:
+        figures = summary.page_figures(self._tables)
+        studies = self._tables.get("studies")
+        if studies is not None and "n_treated" in studies:  # totals in words, never a silent undercount
+            figures.update(counts.count_figures(studies, by_disease="disease" in studies))
+        if "audit" in self._tables:
+            from . import audit
+
+            figures.update(audit.figures(self._tables["audit"]))
+        return figures
 
     def glue_figures(self) -> dict[str, int]:
         """Glue this page's key figures (n_patients, n_reports, n_trials, ...) for the prose:
@@ -104,13 +112,13 @@ class Page:
             tables.Column("Target", lambda r: h.text(r["target"])),
             tables.Column("Product", lambda r: h.text(r["product"])),
             tables.Column("Platform", lambda r: h.text(label("platforms", r["platform"]))),
-            tables.Column("Treated", lambda r: h.text(r["n_treated"]), numeric=True),
+            tables.Column("Treated", lambda r: h.count(r["n_treated"]), numeric=True),
             tables.Column("Follow-up (months)", lambda r: h.text(_followup(r)), numeric=True),
             tables.Column("Registry", lambda r: h.text(r["registry_id"])),
             tables.Column("Source type", lambda r: h.text(label("source_types", r["source_type"]))),
             tables.Column("Appraisal", lambda r: h.text(label("appraisal_levels", r["appraisal"]))),
         ]
-        if self.scope.disease:
+        if len(self.scope.diseases) == 1:
             cols.pop(1)
         caption = caption or f"Clinical reports ({self.scope.describe()}), oldest first."
         return tables.render(studies, cols, f"studies-{self.scope.disease or 'all'}", caption)
@@ -134,7 +142,9 @@ class Page:
 
         cols = [
             tables.Column("Target", target),
-            tables.Column("Patients treated", lambda r: h.text(r["patients"]), numeric=True),
+            # a group with a cohort that gives no count has a lower bound, and says so
+            tables.Column("Patients treated", lambda r: h.text(
+                f"at least {r['patients']}" if r["cohorts_uncounted"] else r["patients"]), numeric=True),
             tables.Column("Cohorts", lambda r: h.text(r["cohorts"]), numeric=True),
             tables.Column("Cohorts without a patient count",
                           lambda r: h.text(r["cohorts_uncounted"]), numeric=True),
@@ -144,6 +154,34 @@ class Page:
                               "cohort counted once from its most recent report with a count.")
         return tables.render(rows, cols, f"patients-by-target-{self.scope.disease or 'all'}",
                              caption)
+
+    def patients_by_disease_table(self, caption: str | None = None) -> h.Fragment:
+        """Per disease: reports, cohorts, patients (a lower bound where a cohort gives no
+        count) and cohorts without a count; a last row for all diseases."""
+        rows = counts.by_disease(self.studies)
+        label = self.ev.label
+        cols = [
+            tables.Column("Disease", lambda r: "<strong>All diseases</strong>" if r["disease"] == "all"
+                          else h.text(label("diseases", r["disease"]))),
+            tables.Column("Reports", lambda r: h.text(r["reports"]), numeric=True),
+            tables.Column("Cohorts", lambda r: h.text(r["cohorts"]), numeric=True),
+            tables.Column("Patients treated", lambda r: h.text(r["patients"]), numeric=True),
+            tables.Column("Cohorts without a patient count", lambda r: h.text(r["uncounted"]),
+                          numeric=True),
+        ]
+        caption = caption or ("Patients treated by disease, each cohort counted once; "
+                              "'at least' where a cohort's reports give no patient count.")
+        return tables.render(rows, cols, "patients-by-disease", caption)
+
+    def audit_summary_table(self) -> h.Fragment:
+        from . import audit
+
+        return audit.summary_table(self.ev, self.table("audit"))
+
+    def audit_cases_table(self) -> h.Fragment:
+        from . import audit
+
+        return audit.cases_table(self.ev, self.table("audit"), self.studies)
 
     def cohorts_table(self, caption: str | None = None) -> h.Fragment:
         """One row per cohort: the report whose count is used, how many reports describe the
@@ -157,7 +195,7 @@ class Page:
         cols = [
             tables.Column("Counted report", lambda r: h.link(r["label"], r["source_url"])),
             tables.Column("Target", lambda r: h.text(r["target"])),
-            tables.Column("Patients counted", lambda r: h.text(r["patients"]), numeric=True),
+            tables.Column("Patients counted", lambda r: h.count(r["patients"]), numeric=True),
             tables.Column("Reports of these patients", lambda r: h.text(r["reports"]), numeric=True),
             tables.Column("Source types", lambda r: h.text(
                 "; ".join(label("source_types", k) for k in r["source_types"]))),
@@ -278,8 +316,8 @@ class Page:
             tables.Column("Event", lambda r: h.text(r["event_label"])),
             tables.Column("Grade", lambda r: h.text(r["grade_label"])),
             tables.Column("Scale", lambda r: h.text(r["scale"])),
-            tables.Column("Patients", lambda r: h.text(r["n_patients"]), numeric=True),
-            tables.Column("Evaluated", lambda r: h.text(r["n_evaluated"]), numeric=True),
+            tables.Column("Patients", lambda r: h.count(r["n_patients"]), numeric=True),
+            tables.Column("Evaluated", lambda r: h.count(r["n_evaluated"]), numeric=True),
             tables.Column("Where in source", lambda r: h.text(r["locator"])),
         ]
         caption = caption or "Reported adverse events by grade."
@@ -370,12 +408,15 @@ class Page:
             "design_label": studies["design"].map(lambda c: self.ev.label("designs", c)),
             "followup": studies.apply(_followup, axis=1),
         })
+        uncounted = int(rows["n_treated"].isna().sum())
         description = (f"Bar chart of patients treated per report ({self.scope.describe()}); "
-                       f"{len(rows)} reports, coloured by target.")
+                       f"{len(rows)} reports, coloured by target; {uncounted} give no patient count.")
         chart = charts.patients_by_report(_plain(rows), list(self.ev.vocab("targets")["code"]))
         caption = ("Patients treated per report, coloured by CAR target. Reports of the same "
-                   "patients (one cohort) appear once each; hover a bar for product, design and "
-                   "follow-up. The numbers are in the table above.")
+                   "patients (one cohort) appear once each, so bars are not to be added up; "
+                   "a report that gives no patient count has no bar and reads \"no count "
+                   "reported\". Hover a bar for product, design and follow-up. Counted once per "
+                   f"cohort: {counts.PatientCount.of(self.studies).phrase}.")
         return charts.render(chart, f"patients-{self.scope.disease or 'all'}", description, caption)
 
     def crs_icans_chart(self) -> h.Fragment:
@@ -555,15 +596,19 @@ class Page:
             "target": grouped["target"],
             "design_label": grouped["design"].map(lambda c: self.ev.label("designs", c)),
             "patients": grouped["patients"].astype("float"),
-            "cohorts": grouped["cohorts"].astype("float")})
+            "cohorts": grouped["cohorts"].astype("float"),
+            "cohorts_uncounted": grouped["cohorts_uncounted"].astype("float")})
         targets = list(self.ev.vocab("targets")["code"])
         description = (f"Bar chart of patients treated (each cohort counted once) per target, "
                        f"by design ({self.scope.describe()}); {len(self.studies)} reports, "
-                       f"summarised by target.")
+                       f"summarised by target: {counts.PatientCount.of(self.studies).phrase}.")
         designs = [self.ev.label("designs", c) for c in self.ev.vocab("designs")["code"]]
         chart = charts.patients_by_target(_plain(rows), [t for t in targets if t in set(rows["target"])],
                                           designs)
-        return charts.render(chart, f"patients-{self.scope.disease or 'all'}", description)
+        caption = ("Patients treated per target, each cohort counted once, stacked by design: "
+                   f"{counts.PatientCount.of(self.studies).phrase}; cohorts without a count add "
+                   "no length to a bar (hover a bar for how many).")
+        return charts.render(chart, f"patients-{self.scope.disease or 'all'}", description, caption)
 
     def _reports_by_grade_chart(self, rows: pd.DataFrame, grades: list[str]) -> h.Fragment:
         from . import charts  # altair: imported by pages that draw a chart
@@ -744,9 +789,12 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
 
 def chapter(disease: str | None = None, *, tables: tuple[str, ...] | None = None,
             columns: dict[str, tuple[str, ...]] | None = None, root: Path | None = None) -> Page:
-    """The evidence a page shows: one disease (`chapter("MG")`), some tables, or everything;
+    """The evidence a page shows: one disease (`chapter("MG")`) or several (`chapter(("IIM",
+    "JDM"))`, shown as one page), some tables, or everything;
     `columns` narrows tables to the columns the page uses (see `evidence.scope.Scope`)."""
     ev = load(root)
-    if disease is not None and disease not in set(ev.vocab("diseases")["code"]):
-        raise ValueError(f"unknown disease code {disease!r}; see data/vocab/diseases.csv")
-    return Page(Scope(disease=disease, tables=tables, columns=columns), ev)
+    scope = Scope(disease=disease, tables=tables, columns=columns)
+    unknown = set(scope.diseases) - set(ev.vocab("diseases")["code"])
+    if unknown:
+        raise ValueError(f"unknown disease code(s) {sorted(unknown)}; see data/vocab/diseases.csv")
+    return Page(scope, ev)

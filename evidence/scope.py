@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # pandas is imported only when data are loaded: a no-change r
     from .data import Evidence
 
 EVIDENCE_TABLES = ("studies", "outcomes", "safety", "trials", "trial-diseases",
-                   "preclinical", "screening", "oncology-comparators", "errata")
+                   "preclinical", "screening", "oncology-comparators", "errata", "audit")
 # what a disease page (`evidence.chapter("MG")`) shows: its reports and trials
 DISEASE_TABLES = ("studies", "outcomes", "safety", "trials", "trial-diseases")
 
@@ -44,6 +44,8 @@ class Scope:
     columns: tuple[tuple[str, tuple[str, ...]], ...] | None = None
 
     def __post_init__(self):
+        if isinstance(self.disease, (tuple, list)):  # several codes: one page, e.g. myositis
+            object.__setattr__(self, "disease", "+".join(self.disease))
         if self.tables is not None:
             object.__setattr__(self, "tables", tuple(self.tables))
             unknown = set(self.tables) - set(EVIDENCE_TABLES)
@@ -56,6 +58,11 @@ class Scope:
             if unknown:
                 raise ValueError(f"columns given for table(s) {sorted(unknown)} the page does not show")
             object.__setattr__(self, "columns", normal or None)
+
+    @property
+    def diseases(self) -> tuple[str, ...]:
+        """The disease codes the page shows ("IIM+JDM" names two); empty for all diseases."""
+        return tuple(self.disease.split("+")) if self.disease else ()
 
     @property
     def table_names(self) -> tuple[str, ...]:
@@ -74,10 +81,10 @@ def select(ev: Evidence, scope: Scope) -> dict[str, pd.DataFrame]:
     """The rows of each evidence table the scope shows. Vocabularies are always whole."""
     tables = {name: ev[name] for name in scope.table_names}
     if scope.disease:
-        studies = ev.studies[ev.studies["disease"] == scope.disease]
+        studies = ev.studies[ev.studies["disease"].isin(scope.diseases)]
         ids = set(studies["study_id"])
         links = ev.trial_diseases
-        trial_ids = set(links.loc[links["disease"] == scope.disease, "registry_id"])
+        trial_ids = set(links.loc[links["disease"].isin(scope.diseases), "registry_id"])
         trial_ids |= set(studies["registry_id"].dropna())
         narrowed = {
             "studies": studies,

@@ -22,7 +22,7 @@ from .paths import read_descriptor
 
 RELEASES = "releases"
 SNAPSHOT_TABLES = ("studies", "outcomes", "safety", "trials", "trial-diseases", "preclinical",
-                   "oncology-comparators", "errata")
+                   "oncology-comparators", "errata", "audit")
 # fields whose change alone means "read again", not "changed"
 RECHECK_FIELDS = {"checked_on", "status_as_of"}
 UNRELEASED = "unreleased"
@@ -198,7 +198,8 @@ def whats_new(root: Path) -> list[Delta]:
 TABLE_LABELS = {"studies": "Clinical reports", "trials": "Registered trials",
                 "preclinical": "Preclinical studies", "outcomes": "Outcome rows",
                 "safety": "Safety rows", "trial-diseases": "Trial–disease links",
-                "oncology-comparators": "Oncology comparator rows"}
+                "oncology-comparators": "Oncology comparator rows",
+                "audit": "Completeness-audit rows"}
 
 
 def summary_lines(delta: Delta) -> list[str]:

@@ -22,15 +22,17 @@ def counted_reports(studies: pd.DataFrame) -> pd.DataFrame:
 
 
 def patients_treated(studies: pd.DataFrame, by: list[str] | None = None):
-    """Patients treated, each cohort once; a plain int, or a frame grouped `by` columns."""
+    """Patients treated, each cohort once; a plain int, or a frame grouped `by` columns (with
+    the cohorts that give no count, which add nothing to `patients`: see `counts`)."""
     counted = counted_reports(studies)
     if by is None:
         return int(counted["n_treated"].fillna(0).sum())
     if counted.empty:
-        return pd.DataFrame(columns=[*by, "patients", "cohorts"])
+        return pd.DataFrame(columns=[*by, "patients", "cohorts", "cohorts_uncounted"])
     grouped = counted.groupby(by, dropna=False).agg(
         patients=("n_treated", lambda s: int(s.fillna(0).sum())),
-        cohorts=("cohort_id", "nunique"))
+        cohorts=("cohort_id", "nunique"),
+        cohorts_uncounted=("n_treated", lambda s: int(s.isna().sum())))
     return grouped.reset_index()
 
 

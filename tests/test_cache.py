@@ -91,8 +91,8 @@ def test_package_code_edit_reruns_every_page_that_uses_it(built_copy):
     before = _hashes(built_copy)
     build = jb_build(built_copy, *STRICT)
     assert build.returncode == 0, build.log[-3000:]
-    uses_package = {p.name for p in (built_copy / "chapters").glob("*.md")
-                    if "evidence.chapter(" in p.read_text("utf-8")}
+    pages = [*(built_copy / "chapters").glob("*.md"), built_copy / "index.md"]
+    uses_package = {p.name for p in pages if "evidence.chapter(" in p.read_text("utf-8")}
     assert DATA_PAGES <= uses_package
     assert _executed_since(built_copy, before) == uses_package
 
@@ -123,8 +123,9 @@ def test_markup_like_text_is_shown_as_text(built_copy):
 def _glued_patients(page_html: str) -> int:
     import re
 
-    found = re.search(r'reports on\s*<span class="pasted-text">(\d+)</span>', page_html)
-    assert found, "the MG chapter glues its patient count after 'reports on'"
+    found = re.search(r'<span class="pasted-text">(?:at least )?(\d+) patients? in \d+ cohorts?',
+                      page_html)
+    assert found, "the MG chapter glues its patient count as 'N patients in K cohorts'"
     return int(found.group(1))
 
 

@@ -25,7 +25,7 @@ from .references import check_bibliography
 from .schema import Table, check_foreign_keys, check_keys, load_table
 
 DESCRIPTOR = f"data/{paths.DESCRIPTOR}"  # as named in problems
-BIBKEY_TABLES = ("studies", "preclinical", "screening", "oncology-comparators")
+BIBKEY_TABLES = ("studies", "preclinical", "screening", "oncology-comparators", "audit")
 # Above this size refs.bib is checked in a second process while the tables are checked here:
 # pybtex dominates the time on large bibliographies, and the machine has two cores. Small
 # bibliographies (the real one) are quicker to check than a process is to start.

@@ -208,6 +208,35 @@ def _screening(screening: Table, studies: dict, preclinical: set[str], problems:
                          "(trial record) or a bibkey (background source)")
 
 
+def _audit(audit: Table, studies: Table, screening: Table | None, problems: Problems) -> None:
+    """A held case names the cohort that holds it, an excluded one the screening record that
+    excluded its report, a case not found neither; each says why."""
+    cohorts = {r.raw["cohort_id"] for r in studies.records}
+    excluded = {r.raw["record_id"] for r in screening.records
+                if r.raw.get("decision") == "excluded"} if screening is not None else set()
+    needs = {"held": "cohort_id", "excluded": "record_id", "not-found": None, "unresolved": None}
+    for record in audit.records:
+        v, status = record.value, record.value.get("status")
+        if status not in needs:
+            continue  # an unknown code is a foreign-key problem, reported there
+        for column in ("cohort_id", "record_id"):
+            if column == needs[status] and not v.get(column):
+                problems.add(audit.file, record.line, column, f"a case {status} names its {column}")
+            elif column != needs[status] and v.get(column):
+                problems.add(audit.file, record.line, column,
+                             f"a case {status} names no {column} (only "
+                             f"{needs[status] or 'a reason'})")
+        if v.get("cohort_id") and v["cohort_id"] not in cohorts:
+            problems.add(audit.file, record.line, "cohort_id",
+                         f'unknown cohort_id "{v["cohort_id"]}" (not in data/studies.csv)')
+        if status == "excluded" and v.get("record_id") and v["record_id"] not in excluded \
+                and screening is not None and v["record_id"] in {r.raw["record_id"] for r in screening.records}:
+            problems.add(audit.file, record.line, "record_id",
+                         f'screening record "{v["record_id"]}" was not excluded')
+        if not v.get("reason"):
+            problems.add(audit.file, record.line, "reason", "say why the case is held, excluded or not found")
+
+
 def _errata(errata: Table, tables: dict[str, Table], problems: Problems) -> None:
     """An erratum names a row that exists and a column of its table (a correction of a row
     that was later removed is a removal, not an erratum)."""
@@ -252,3 +281,5 @@ def check(tables: dict[str, Table], today: dt.date, problems: Problems) -> None:
         _screening(tables["screening"], studies, preclinical, problems)
     if "errata" in tables:
         _errata(tables["errata"], tables, problems)
+    if "audit" in tables and "studies" in tables:
+        _audit(tables["audit"], tables["studies"], tables.get("screening"), problems)
