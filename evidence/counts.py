@@ -3,7 +3,9 @@
 A cohort whose reports give no patient count adds no patients to a total, but it is treated
 patients all the same: a total is therefore a lower bound whenever such a cohort exists, and
 every place that shows a total says so ("at least 31 patients in 12 cohorts; 3 further cohorts
-report no patient count"). The counting rule itself (one report per cohort) is
+report no patient count"). A cohort that may include patients of another (`may_overlap`, when
+no source settles it) adds no patients either, and is named in the wording ("2 further cohorts
+may include patients already counted"). The counting rule itself (one report per cohort) is
 `summary.counted_reports`.
 """
 from __future__ import annotations
@@ -18,23 +20,28 @@ from .summary import counted_reports
 @dataclass(frozen=True)
 class PatientCount:
     """Patients treated, each cohort once: `patients` from the `cohorts` whose counted report
-    gives a number, and `uncounted` further cohorts whose reports give none."""
+    gives a number, `uncounted` further cohorts whose reports give none, and `overlapping`
+    further cohorts that may include patients already counted (none of these add patients)."""
     patients: int
     cohorts: int
     uncounted: int
+    overlapping: int = 0
 
     @classmethod
     def of(cls, studies: pd.DataFrame) -> "PatientCount":
         counted = counted_reports(studies)
         if counted.empty:
             return cls(0, 0, 0)
-        given = counted["n_treated"].notna()
+        overlapping = counted["may_overlap"].notna() if "may_overlap" in counted \
+            else pd.Series(False, index=counted.index)
+        given = counted["n_treated"].notna() & ~overlapping
         return cls(patients=int(counted.loc[given, "n_treated"].sum()),
-                   cohorts=int(given.sum()), uncounted=int((~given).sum()))
+                   cohorts=int(given.sum()), uncounted=int((counted["n_treated"].isna() & ~overlapping).sum()),
+                   overlapping=int(overlapping.sum()))
 
     @property
     def is_lower_bound(self) -> bool:
-        return self.uncounted > 0
+        return self.uncounted > 0 or self.overlapping > 0
 
     @property
     def at_least(self) -> str:
@@ -44,15 +51,19 @@ class PatientCount:
     @property
     def phrase(self) -> str:
         """The whole count in words, for prose and captions."""
-        if self.cohorts == 0 and self.uncounted == 0:
+        if self.cohorts == 0 and self.uncounted == 0 and self.overlapping == 0:
             return "no treated patients reported"
         if self.cohorts == 0:
-            return (f"an unknown number of patients in {_n(self.uncounted, 'cohort')} whose "
-                    f"reports give no patient count")
+            text = (f"an unknown number of patients in {_n(self.uncounted + self.overlapping, 'cohort')} "
+                    "whose reports give no patient count or may overlap")
+            return text
         text = f"{self.at_least} {_plural(self.patients, 'patient')} in {_n(self.cohorts, 'cohort')}"
         if self.uncounted:
             text += (f"; {self.uncounted} further {_plural(self.uncounted, 'cohort')} "
                      f"{'reports' if self.uncounted == 1 else 'report'} no patient count")
+        if self.overlapping:
+            text += (f"; {self.overlapping} further {_plural(self.overlapping, 'cohort')} may "
+                     "include patients already counted")
         return text
 
 
@@ -86,16 +97,18 @@ def count_figures(studies: pd.DataFrame, by_disease: bool = False) -> dict[str, 
 
 def by_disease(studies: pd.DataFrame) -> pd.DataFrame:
     """Per disease, most patients first, then a row `all`: reports, cohorts, patients (the
-    `at_least` text) and cohorts without a count."""
+    `at_least` text), cohorts without a count and cohorts that may overlap another."""
     rows = []
     for disease, group in studies.groupby("disease", sort=True):
         count = PatientCount.of(group)
         rows.append({"disease": disease, "reports": int(len(group)),
-                     "cohorts": count.cohorts + count.uncounted, "_n": count.patients,
-                     "patients": count.at_least, "uncounted": count.uncounted})
+                     "cohorts": count.cohorts + count.uncounted + count.overlapping,
+                     "_n": count.patients, "patients": count.at_least,
+                     "uncounted": count.uncounted, "overlapping": count.overlapping})
     rows.sort(key=lambda r: (-r["_n"], r["disease"]))
     whole = PatientCount.of(studies)
     rows.append({"disease": "all", "reports": int(len(studies)),
-                 "cohorts": whole.cohorts + whole.uncounted, "_n": whole.patients,
-                 "patients": whole.at_least, "uncounted": whole.uncounted})
+                 "cohorts": whole.cohorts + whole.uncounted + whole.overlapping,
+                 "_n": whole.patients, "patients": whole.at_least,
+                 "uncounted": whole.uncounted, "overlapping": whole.overlapping})
     return pd.DataFrame(rows).drop(columns="_n")

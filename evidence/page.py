@@ -130,6 +130,7 @@ class Page:
         total = pd.DataFrame([{"target": "all", "patients": int(rows["patients"].sum()),
                                "cohorts": int(rows["cohorts"].sum()),
                                "cohorts_uncounted": int(rows["cohorts_uncounted"].sum()),
+                               "cohorts_overlapping": int(rows["cohorts_overlapping"].sum()),
                                "reports": int(rows["reports"].sum())}])
         rows = pd.concat([rows.astype(object), total.astype(object)], ignore_index=True)
 
@@ -142,16 +143,19 @@ class Page:
 
         cols = [
             tables.Column("Target", target),
-            # a group with a cohort that gives no count has a lower bound, and says so
+            # a group with a cohort that adds no patients has a lower bound, and says so
             tables.Column("Patients treated", lambda r: h.text(
-                f"at least {r['patients']}" if r["cohorts_uncounted"] else r["patients"]), numeric=True),
+                f"at least {r['patients']}" if r["cohorts_uncounted"] or r["cohorts_overlapping"]
+                else r["patients"]), numeric=True),
             tables.Column("Cohorts", lambda r: h.text(r["cohorts"]), numeric=True),
             tables.Column("Cohorts without a patient count",
                           lambda r: h.text(r["cohorts_uncounted"]), numeric=True),
+            tables.Column("Cohorts that may overlap another",
+                          lambda r: h.text(r["cohorts_overlapping"]), numeric=True),
             tables.Column("Reports", lambda r: h.text(r["reports"]), numeric=True),
         ]
         caption = caption or (f"Patients treated by target ({self.scope.describe()}), each "
-                              "cohort counted once from its most recent report with a count.")
+                              "cohort counted once from its report with the most patients.")
         return tables.render(rows, cols, f"patients-by-target-{self.scope.disease or 'all'}",
                              caption)
 
@@ -168,9 +172,11 @@ class Page:
             tables.Column("Patients treated", lambda r: h.text(r["patients"]), numeric=True),
             tables.Column("Cohorts without a patient count", lambda r: h.text(r["uncounted"]),
                           numeric=True),
+            tables.Column("Cohorts that may overlap another", lambda r: h.text(r["overlapping"]),
+                          numeric=True),
         ]
-        caption = caption or ("Patients treated by disease, each cohort counted once; "
-                              "'at least' where a cohort's reports give no patient count.")
+        caption = caption or ("Patients treated by disease, each cohort counted once; 'at least' "
+                              "where a cohort gives no patient count or may overlap another.")
         return tables.render(rows, cols, "patients-by-disease", caption)
 
     def audit_summary_table(self) -> h.Fragment:
@@ -195,7 +201,10 @@ class Page:
         cols = [
             tables.Column("Counted report", lambda r: h.link(r["label"], r["source_url"])),
             tables.Column("Target", lambda r: h.text(r["target"])),
-            tables.Column("Patients counted", lambda r: h.count(r["patients"]), numeric=True),
+            tables.Column("Patients in the cohort", lambda r: h.count(r["patients"]), numeric=True),
+            tables.Column("Added to totals", lambda r: h.text(
+                f"no: may include patients of {r['may_overlap']}" if r["may_overlap"]
+                else "no: no count reported" if pd.isna(r["patients"]) else "yes")),
             tables.Column("Reports of these patients", lambda r: h.text(r["reports"]), numeric=True),
             tables.Column("Source types", lambda r: h.text(
                 "; ".join(label("source_types", k) for k in r["source_types"]))),

@@ -31,6 +31,9 @@ DISEASE_TABLES = ("studies", "outcomes", "safety", "trials", "trial-diseases")
 
 # kept with any column selection: the page's "last updated" date is computed from them
 DATE_COLUMNS = ("checked_on", "searched_on")
+# kept whenever a page shows patient counts: without them a total could count a cohort twice
+# (`may_overlap`) or count the wrong report of a cohort
+COUNTING_COLUMNS = {"studies": ("n_treated", "cohort_id", "pub_date", "may_overlap", "study_id")}
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,10 @@ def select(ev: Evidence, scope: Scope) -> dict[str, pd.DataFrame]:
         missing = set(columns) - set(frame.columns)
         if missing:
             raise ValueError(f"table {name} has no column(s) {sorted(missing)}")
-        tables[name] = frame[[c for c in frame.columns if c in columns or c in DATE_COLUMNS]]
+        keep = set(columns) | set(DATE_COLUMNS)
+        if "n_treated" in columns:
+            keep |= set(COUNTING_COLUMNS.get(name, ()))
+        tables[name] = frame[[c for c in frame.columns if c in keep]]
     return {name: frame.reset_index(drop=True) for name, frame in tables.items()}
 
 

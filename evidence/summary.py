@@ -1,8 +1,10 @@
 """Counting rule and the figures glued into prose.
 
 Counting rule (Methods chapter): a patient is counted once. Reports that describe the same
-patients share a `cohort_id`; per cohort, the most recent report counts (latest `pub_date`;
-on a tie, the one with more patients treated). Efficacy is described per study, never pooled.
+patients share a `cohort_id`; per cohort, the report with the most patients treated counts (on
+a tie, the most recent): a later report of some of the patients (a subgroup followed longer)
+never shrinks the cohort. A cohort that may overlap another (`may_overlap`) adds no patients.
+Efficacy is described per study, never pooled.
 """
 from __future__ import annotations
 
@@ -16,15 +18,23 @@ def counted_reports(studies: pd.DataFrame) -> pd.DataFrame:
     order = studies.assign(_counted=studies["n_treated"].notna(),
                            _date=studies["pub_date"].fillna(""),
                            _n=studies["n_treated"].fillna(-1))
-    order = order.sort_values(["cohort_id", "_counted", "_date", "_n", "study_id"])
+    order = order.sort_values(["cohort_id", "_counted", "_n", "_date", "study_id"])
     return order.groupby("cohort_id", sort=True).tail(1) \
         .drop(columns=["_counted", "_date", "_n"]).sort_values("study_id").reset_index(drop=True)
 
 
+def distinct(counted: pd.DataFrame) -> pd.DataFrame:
+    """The counted reports of cohorts known to be distinct (no `may_overlap`)."""
+    if "may_overlap" not in counted:
+        return counted
+    return counted[counted["may_overlap"].isna()]
+
+
 def patients_treated(studies: pd.DataFrame, by: list[str] | None = None):
     """Patients treated, each cohort once; a plain int, or a frame grouped `by` columns (with
-    the cohorts that give no count, which add nothing to `patients`: see `counts`)."""
-    counted = counted_reports(studies)
+    the cohorts that give no count, which add nothing to `patients`: see `counts`). Cohorts
+    that may overlap another add nothing either."""
+    counted = distinct(counted_reports(studies))
     if by is None:
         return int(counted["n_treated"].fillna(0).sum())
     if counted.empty:
@@ -43,7 +53,7 @@ def cohort_summary(studies: pd.DataFrame) -> pd.DataFrame:
     """One row per cohort: its counted report (`counted_study_id`), target, patients counted,
     how many reports describe it and which kinds of source they are."""
     columns = ["cohort_id", "counted_study_id", "disease", "target", "patients", "reports",
-               "source_types", "secondary_only"]
+               "source_types", "secondary_only", "may_overlap"]
     if studies.empty:
         return pd.DataFrame(columns=columns)
     counted = counted_reports(studies).set_index("cohort_id")
@@ -58,6 +68,7 @@ def cohort_summary(studies: pd.DataFrame) -> pd.DataFrame:
             "patients": None if pd.isna(head["n_treated"]) else int(head["n_treated"]),
             "reports": int(len(reports)), "source_types": kinds,
             "secondary_only": bool(kinds) and all(k in SECONDARY_SOURCES for k in kinds),
+            "may_overlap": None if pd.isna(head.get("may_overlap", pd.NA)) else head["may_overlap"],
         })
     return pd.DataFrame(rows, columns=columns)
 
@@ -80,17 +91,20 @@ def cohort_figures(studies: pd.DataFrame) -> dict[str, int]:
 
 def patients_by_target(studies: pd.DataFrame) -> pd.DataFrame:
     """Per target (missing target as NA): patients treated (each cohort once), cohorts, cohorts
-    without a patient count and reports, largest first."""
-    columns = ["target", "patients", "cohorts", "cohorts_uncounted", "reports"]
+    without a patient count, cohorts that may overlap another (neither adds patients) and
+    reports, largest first."""
+    columns = ["target", "patients", "cohorts", "cohorts_uncounted", "cohorts_overlapping", "reports"]
     if studies.empty:
         return pd.DataFrame(columns=columns)
     cohorts = cohort_summary(studies)
     rows = []
     for target, group in cohorts.groupby(cohorts["target"].astype(object).fillna(""), sort=True):
+        overlapping = group["may_overlap"].notna()
         rows.append({"target": target or pd.NA,
-                     "patients": int(group["patients"].dropna().sum()),
+                     "patients": int(group.loc[~overlapping, "patients"].dropna().sum()),
                      "cohorts": int(len(group)),
-                     "cohorts_uncounted": int(group["patients"].isna().sum()),
+                     "cohorts_uncounted": int((group["patients"].isna() & ~overlapping).sum()),
+                     "cohorts_overlapping": int(overlapping.sum()),
                      "reports": int(group["reports"].sum())})
     frame = pd.DataFrame(rows, columns=columns)
     frame = frame.assign(_missing=frame["target"].isna())
@@ -218,7 +232,7 @@ def page_figures(tables: dict[str, pd.DataFrame]) -> dict[str, int | float]:
             n_reports=int(len(studies)),
             n_cohorts=int(studies["cohort_id"].nunique()),
             n_patients=patients_treated(studies),
-            n_cohorts_uncounted=int(counted_reports(studies)["n_treated"].isna().sum()),
+            n_cohorts_uncounted=int(distinct(counted_reports(studies))["n_treated"].isna().sum()),
             n_case_reports=int((counted_reports(studies)["design"] == "case-report").sum()),
             n_peer_reviewed=int(studies["source_type"].isin(["peer-reviewed", "letter"]).sum()),
             n_secondary=int(studies["source_type"].isin(SECONDARY_SOURCES).sum()),

@@ -19,7 +19,7 @@ GRADE_WITHIN = {
     ">=3": ["any", ">=2"], "4": ["any", ">=2", ">=3"], "5": ["any", ">=2", ">=3"],
 }
 DATE_COLUMNS = {"checked_on", "searched_on", "status_as_of", "registered_on", "corrected_on"}
-IN_AGREEMENT = ("disease", "target")  # reports of one cohort describe the same patients
+IN_AGREEMENT = ("disease", "target", "may_overlap")  # reports of one cohort describe the same patients
 SCREENING_LINKS = ("study_id", "registry_id", "bibkey")  # what an included record became
 
 
@@ -69,8 +69,19 @@ def _studies(studies: Table, problems: Problems) -> dict[str, dict]:
         if v.get("design") == "case-report" and v.get("n_treated") not in (None, 1):
             problems.add(studies.file, record.line, "n_treated",
                          f"a case report describes one patient, not {v['n_treated']}")
+    diseases = {cohort: records[0].raw["disease"] for cohort, records in cohorts.items()}
     for cohort, records in cohorts.items():
         first = records[0]
+        other = first.raw.get("may_overlap", "")
+        if other and other not in cohorts:
+            problems.add(studies.file, first.line, "may_overlap",
+                         f'unknown cohort "{other}" (no row of data/studies.csv has this cohort_id)')
+        elif other == cohort:
+            problems.add(studies.file, first.line, "may_overlap", "a cohort cannot overlap itself")
+        elif other and diseases[other] != first.raw["disease"]:
+            problems.add(studies.file, first.line, "may_overlap",
+                         f'cohort "{other}" is {diseases[other]}, this one {first.raw["disease"]}: '
+                         "patients of one disease cannot be those of another")
         for record in records[1:]:
             for column in IN_AGREEMENT:
                 if record.raw[column] != first.raw[column]:
