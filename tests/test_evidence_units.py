@@ -13,7 +13,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "_ext"))
 
 from evidence import html as h  # noqa: E402
-from evidence import paths, summary, tables  # noqa: E402
+from evidence import counts, paths, summary, tables  # noqa: E402
 from evidence.data import load  # noqa: E402
 from evidence.scope import Scope, digest, select  # noqa: E402
 
@@ -25,7 +25,7 @@ def _studies(rows):
     return frame
 
 
-def test_counting_rule_counts_each_cohort_once_from_its_latest_report():
+def test_counting_rule_counts_each_cohort_once_from_its_largest_report():
     studies = _studies([
         ("a-2023-mg", "cohort-a", "2023-05", 3, "case-series", "peer-reviewed", "MG", "CD19"),
         ("a-2025-mg", "cohort-a", "2025-01", 5, "case-series", "peer-reviewed", "MG", "CD19"),
@@ -36,6 +36,36 @@ def test_counting_rule_counts_each_cohort_once_from_its_latest_report():
     assert summary.patients_treated(studies) == 6
     by_target = summary.patients_treated(studies, by=["target"]).set_index("target")["patients"]
     assert by_target.to_dict() == {"BCMA": 1, "CD19": 5}
+
+
+def test_a_later_report_of_some_patients_does_not_shrink_the_cohort():
+    """A cohort's follow-up of a subgroup (fewer patients, more recent) is not the count."""
+    studies = _studies([
+        ("trial-2023", "cohort-a", "2023-05", 14, "single-arm-trial", "peer-reviewed", "MG", "BCMA"),
+        ("followup-2025", "cohort-a", "2025-08", 7, "single-arm-trial", "peer-reviewed", "MG", "BCMA"),
+    ])
+    assert list(summary.counted_reports(studies)["study_id"]) == ["trial-2023"]
+    assert summary.patients_treated(studies) == 14
+
+
+def test_cohorts_without_a_count_or_that_may_overlap_add_nothing_and_are_worded():
+    studies = _studies([
+        ("a", "cohort-a", "2024", 3, "case-series", "peer-reviewed", "MG", "CD19"),
+        ("b", "cohort-b", "2024", 1, "case-report", "news", "MG", "CD19"),
+        ("c", "cohort-c", "2025", None, "single-arm-trial", "press-release", "MG", "CD19"),
+        ("d", "cohort-d", "2025", None, "single-arm-trial", "news", "MG", "BCMA"),
+    ]).assign(may_overlap=[None, "cohort-a", None, None])
+    count = counts.PatientCount.of(studies)
+    assert (count.patients, count.cohorts, count.uncounted, count.overlapping) == (3, 1, 2, 1)
+    assert count.phrase == ("at least 3 patients in 1 cohort; 2 further cohorts report no patient "
+                            "count; 1 further cohort may include patients already counted")
+    assert summary.patients_treated(studies) == 3
+    by_target = summary.patients_by_target(studies).set_index("target")
+    assert by_target.loc["CD19", ["patients", "cohorts", "cohorts_uncounted", "cohorts_overlapping"]].tolist() == [3, 3, 1, 1]
+    exact = counts.PatientCount.of(studies.iloc[:1])
+    assert exact.phrase == "3 patients in 1 cohort" and exact.at_least == "3"
+    nothing = counts.PatientCount.of(studies.iloc[2:3])
+    assert nothing.phrase.startswith("an unknown number of patients in 1 cohort")
 
 
 def test_page_figures_are_plain_ints_for_glue():
@@ -113,7 +143,9 @@ def test_column_scope_shows_and_digests_only_its_columns(tmp_path):
     narrow = Scope(tables=("studies", "safety"), columns={"studies": ("study_id", "n_treated")})
     assert narrow == Scope(tables=("studies", "safety"), columns=[("studies", ("n_treated", "study_id"))])
     chosen = select(load(book), narrow)
-    assert list(chosen["studies"].columns) == ["study_id", "n_treated", "checked_on"]
+    # a page that shows patient counts also gets what counting needs (cohort, overlap, date)
+    assert list(chosen["studies"].columns) == ["study_id", "cohort_id", "may_overlap", "n_treated",
+                                               "pub_date", "checked_on"]
     assert len(chosen["safety"].columns) > 3, "tables without a column list are whole"
     before = digest(narrow, root=book)
     _edit_first_row(book / "data" / "studies.csv", {"disease": "MG"}, "product", "edited for a test")
@@ -227,8 +259,8 @@ def test_cohort_summary_and_patients_by_target_count_each_cohort_once():
     assert not bool(cohorts.loc["cohort-b", "secondary_only"])
     assert pd.isna(cohorts.loc["cohort-c", "patients"])
     by_target = summary.patients_by_target(studies)
-    rows = {(None if pd.isna(t) else t): (p, c, u, r) for t, p, c, u, r in by_target.itertuples(index=False)}
-    assert rows == {"CD19": (6, 2, 0, 3), "BCMA": (0, 1, 1, 1), None: (2, 1, 0, 1)}
+    rows = {(None if pd.isna(t) else t): (p, c, u, o, r) for t, p, c, u, o, r in by_target.itertuples(index=False)}
+    assert rows == {"CD19": (6, 2, 0, 0, 3), "BCMA": (0, 1, 1, 0, 1), None: (2, 1, 0, 0, 1)}
     assert list(by_target["target"].fillna("-")) == ["CD19", "BCMA", "-"]  # largest first, missing last
     figures = summary.page_figures({"studies": studies})
     assert figures["n_secondary"] == 4 and figures["n_cohorts_secondary_only"] == 3

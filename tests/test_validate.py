@@ -113,6 +113,9 @@ def at_end(file: str) -> Callable[[Path], int]:
 S, O, SA, T, SC, BIB = ("data/studies.csv", "data/outcomes.csv", "data/safety.csv",
                         "data/trials.csv", "data/screening.csv", "refs.bib")
 OC = "data/oncology_comparators.csv"
+AU = "data/audit.csv"
+ALONE = "vaisvilas-2026-gad-ataxia"          # a study alone in its cohort
+AUDIT_HELD, AUDIT_UNRESOLVED = "finsterer2025car-08", "finsterer2025car-01"
 
 ENTRY = """
 @article{{Broken2025{suffix},
@@ -192,6 +195,12 @@ CASES = [
     Case("registry id not in trials", set_cell(S, STUDY, "registry_id", "NCT09999999"), S, at(S, STUDY), "registry_id", "not in data/trials.csv"),
     Case("malformed registry id", append_row(T, TRIAL, registry_id="NCT123"), T, at(T, "NCT123"), "registry_id", "not a registration number"),
     Case("duplicate study id", append_row(S, STUDY), S, at_end(S), "study_id", "duplicate key"),
+    Case("overlap with an unknown cohort", set_cell(S, ALONE, "may_overlap", "no-such-cohort"), S, at(S, ALONE), "may_overlap", 'unknown cohort "no-such-cohort"'),
+    Case("overlap across diseases", set_cell(S, ALONE, "may_overlap", "tongji-ct103a-nmosd"), S, at(S, ALONE), "may_overlap", "cannot be those of another"),
+    Case("audit: held without its cohort", set_cell(AU, AUDIT_HELD, "cohort_id", ""), AU, at(AU, AUDIT_HELD), "cohort_id", "names its cohort_id"),
+    Case("audit: unknown cohort", set_cell(AU, AUDIT_HELD, "cohort_id", "no-such-cohort"), AU, at(AU, AUDIT_HELD), "cohort_id", "not in data/studies.csv"),
+    Case("audit: unresolved names a cohort", set_cell(AU, AUDIT_UNRESOLVED, "cohort_id", "bochum-cart-cidp"), AU, at(AU, AUDIT_UNRESOLVED), "cohort_id", "names no cohort_id"),
+    Case("audit: unknown status", set_cell(AU, AUDIT_HELD, "status", "probably"), AU, at(AU, AUDIT_HELD), "status", "not in data/vocab/audit_statuses.csv"),
     Case("cohort with two diseases", set_cell(S, COHORT_STUDY, "disease", "NMOSD"), S, at(S, COHORT_STUDY), "disease", "cohort"),
     Case("outcome of unknown study", append_row(O, f"{STUDY}-o1", outcome_id="orphan-o1", study_id="no-such-study"), O, at(O, "orphan-o1"), "study_id", "not in data/studies.csv"),
     Case("more evaluated than treated", set_cell(O, f"{STUDY}-o1", "n_evaluated", "8"), O, at(O, f"{STUDY}-o1"), "n_evaluated", "exceeds the 7 patients treated"),
