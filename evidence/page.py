@@ -203,7 +203,7 @@ class Page:
             tables.Column("Target", lambda r: h.text(r["target"])),
             tables.Column("Patients in the cohort", lambda r: h.count(r["patients"]), numeric=True),
             tables.Column("Added to totals", lambda r: h.text(
-                f"no: may include patients of {r['may_overlap']}" if r["may_overlap"]
+                f"no: may include patients of {r['may_overlap']}" if pd.notna(r["may_overlap"])
                 else "no: no count reported" if pd.isna(r["patients"]) else "yes")),
             tables.Column("Reports of these patients", lambda r: h.text(r["reports"]), numeric=True),
             tables.Column("Source types", lambda r: h.text(
