@@ -135,10 +135,10 @@ class Page:
         rows = pd.concat([rows.astype(object), total.astype(object)], ignore_index=True)
 
         def target(r) -> str:
+            if pd.isna(r["target"]):  # before the comparison: NA has no truth value
+                return "Not reported"
             if r["target"] == "all":
                 return "<strong>All targets</strong>"
-            if pd.isna(r["target"]):
-                return "Not reported"
             return h.text(self.ev.label("targets", r["target"]))
 
         cols = [

@@ -242,6 +242,10 @@ def page_figures(tables: dict[str, pd.DataFrame]) -> dict[str, int | float]:
     for name, key in (("outcomes", "n_outcome_results"), ("safety", "n_safety_results")):
         if tables.get(name) is not None:
             figures[key] = int(len(tables[name]))
+    safety = tables.get("safety")
+    if safety is not None and {"study_id", "n_evaluated"} <= set(safety):  # denominators at all
+        figures.update(n_reports_with_safety=int(safety["study_id"].nunique()),
+                       n_safety_without_denominator=int(safety["n_evaluated"].isna().sum()))
     if tables.get("outcomes") is not None or tables.get("safety") is not None:
         figures.update(result_figures(tables.get("outcomes"), tables.get("safety")))
     comparators = tables.get("oncology-comparators")
