@@ -474,3 +474,34 @@ def test_search_dates_and_query_count_come_from_the_screening_log():
         "study_id": [na, na, na], "registry_id": [na, na, na], "bibkey": [na, na, na]})
     assert summary.search_dates(screening) == ("2026-03-01", "2026-11-24")
     assert summary.screening_flow(screening)["n_queries"] == 2
+
+
+def _safety(rows):
+    frame = pd.DataFrame(rows, columns=["safety_id", "study_id", "event", "grade", "n_patients", "n_evaluated"])
+    return frame.astype({"n_patients": "Int64", "n_evaluated": "Int64"})
+
+
+def test_summary_of_findings_uses_one_number_per_cohort_and_exact_intervals():
+    from evidence import findings
+
+    studies = _studies([
+        ("interim", "cohort-a", "2024", 5, "single-arm-trial", "peer-reviewed", "MG", "CD19"),
+        ("final", "cohort-a", "2025", 10, "single-arm-trial", "peer-reviewed", "MG", "CD19"),
+        ("case", "cohort-b", "2025", 1, "case-report", "letter", "MG", "CD19"),
+        ("news", "cohort-c", "2025", 6, "case-series", "news", "MG", "BCMA"),
+    ])
+    safety = _safety([
+        ("s1", "interim", "crs", "any", 1, 5), ("s2", "final", "crs", "any", 2, 10),
+        ("s3", "case", "crs", "any", 0, 1),
+        ("s4", "news", "crs", "1", 2, 6),       # only a grade, never an any-grade total
+    ])
+    crs = findings.proportion(studies, safety, "crs", "any")
+    # the final report of cohort a (2 of 10), not interim + final; the grade-only cohort apart
+    assert (crs.events, crs.patients, crs.cohorts, crs.other_form) == (2, 11, 2, 1)
+    # Clopper-Pearson limits in closed form where they have one: no event in n, all n with it
+    none = findings.Proportion(0, 16, 1, 0)
+    assert none.interval[0] == 0 and abs(none.interval[1] - (1 - 0.025 ** (1 / 16))) < 1e-9
+    every = findings.Proportion(4, 4, 1, 0)
+    assert abs(every.interval[0] - 0.025 ** (1 / 4)) < 1e-9 and every.interval[1] == 1
+    assert none.text == "0 of 16 (0%; 95% CI 0 to 21%)"
+    assert findings.Proportion(0, 0, 0, 0).text == "no patient with data"
