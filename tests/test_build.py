@@ -154,3 +154,22 @@ def test_glossary_defines_each_term_with_a_citation_and_chapters_link_to_it(buil
         links = set(re.findall(r'href="glossary\.html#(term-[^"]+)"', built.page(docname)))
         assert links, f"{docname} links no glossary term"
         assert links <= ids, (docname, links - ids)
+
+
+CITATION = re.compile(r'<a class="reference internal" href="[^"]*references\.html#id\d+"[^>]*>(.*?)</a>', re.S)
+
+
+def test_citation_labels_read_alike(built):
+    """'Chahin et al., 2025', never 'Chahin and others, 2025'; an entry without a person as
+    author is labelled by its organisation, never by its title (shown in italics)."""
+    labels = set()
+    for path in built.html.rglob("*.html"):
+        labels |= set(CITATION.findall(path.read_text(encoding="utf-8")))
+    assert len(labels) > 50, "the book cites its sources"
+    titles_in_italics = [label for label in labels if "<em>" in label and "et al." not in label]
+    assert not titles_in_italics
+    plain = {html.unescape(re.sub(r"<[^>]+>", "", label)) for label in labels}
+    assert not [label for label in plain if " and others" in label]
+    shape = re.compile(r"^.+?(?: et al\.)?, (?:\d{4}[a-z]?|n\.d\.)$")
+    assert not [label for label in plain if not shape.match(label)]
+    assert any(label.endswith("et al., 2025") for label in plain)
