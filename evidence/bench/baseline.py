@@ -38,6 +38,8 @@ def make_default_book(source: Path, target: Path) -> Path:
         raise RuntimeError("could not find sphinx.local_extensions in _config.yml")
     # and the theme as it comes (the book's template leaves out the theme's icon script)
     text = re.sub(r"(?m)^    templates_path:.*\n", "", text)
+    # the citation style the book's extension registers does not exist without it: stock labels
+    text = re.sub(r"(?m)^(    bibtex_reference_style:) author_year_et_al\b.*$", r"\1 author_year", text)
     config.write_text(text, "utf-8")
     shutil.rmtree(target / "_templates", ignore_errors=True)
     return target
