@@ -79,20 +79,17 @@ def safety_summary(studies: pd.DataFrame, safety: pd.DataFrame) -> pd.DataFrame:
     for label, event, grade in KEY_EVENTS:
         p = proportion(studies, safety, event, grade)
         rows.append({"outcome": label, "result": p.text, "cohorts": p.cohorts,
-                     "other_form": p.other_form})
-    return pd.DataFrame(rows)
+                     "other_form": p.other_form, "events": p.events, "patients": p.patients})
+    return pd.DataFrame(rows, columns=["outcome", "result", "cohorts", "other_form", "events",
+                                       "patients"])
 
 
 def by_disease(studies: pd.DataFrame, safety: pd.DataFrame, groups: dict[str, str]) -> pd.DataFrame:
-    """One row per disease (or group of codes shown on one chapter, `groups`: code -> group)
-    and key adverse event, for diseases with at least one report."""
-    rows = []
+    """`safety_summary` per disease (or group of codes shown on one chapter, `groups`: code ->
+    group), for diseases with at least one report."""
     keyed = studies.assign(_group=studies["disease"].map(lambda c: groups.get(c, c)))
-    for group, members in keyed.groupby("_group", sort=True):
-        own = safety[safety["study_id"].isin(members["study_id"])]
-        for label, event, grade in KEY_EVENTS:
-            p = proportion(members, own, event, grade)
-            rows.append({"group": group, "outcome": label, "result": p.text, "cohorts": p.cohorts,
-                         "other_form": p.other_form, "events": p.events, "patients": p.patients})
-    return pd.DataFrame(rows, columns=["group", "outcome", "result", "cohorts", "other_form",
-                                       "events", "patients"])
+    parts = [safety_summary(members, safety[safety["study_id"].isin(members["study_id"])])
+             .assign(group=group)
+             for group, members in keyed.groupby("_group", sort=True)]
+    columns = ["group", "outcome", "result", "cohorts", "other_form", "events", "patients"]
+    return pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)

@@ -199,13 +199,7 @@ class Page:
                                  f"sof-evidence-{self.scope.disease or 'all'}",
                                  f"Summary of findings ({self.scope.describe()}): the evidence.")
         rows = findings.safety_summary(studies, safety)
-        cols = [tables.Column("Adverse event", lambda r: h.text(r["outcome"])),
-                tables.Column("Patients with the event, of patients with data (exact 95% CI)",
-                              lambda r: h.text(r["result"])),
-                tables.Column("Cohorts with data", lambda r: h.text(r["cohorts"]), numeric=True),
-                tables.Column("Further cohorts that report it otherwise (no denominator, other grades)",
-                              lambda r: h.text(r["other_form"]), numeric=True)]
-        events = tables.render(rows, cols, f"sof-safety-{self.scope.disease or 'all'}",
+        events = tables.render(rows, _SOF_COLUMNS, f"sof-safety-{self.scope.disease or 'all'}",
                                f"Summary of findings ({self.scope.describe()}): key adverse events. "
                                "Per cohort its report with the most patients evaluated; counts summed "
                                "across cohorts of different designs and products, a crude total and "
@@ -229,14 +223,7 @@ class Page:
         def disease(r) -> str:
             return h.text(" and ".join(self.ev.label("diseases", c) for c in r["group"].split("+")))
 
-        cols = [tables.Column("Disease", disease),
-                tables.Column("Adverse event", lambda r: h.text(r["outcome"])),
-                tables.Column("Patients with the event, of patients with data (exact 95% CI)",
-                              lambda r: h.text(r["result"])),
-                tables.Column("Cohorts with data", lambda r: h.text(r["cohorts"]), numeric=True),
-                tables.Column("Further cohorts that report it otherwise (no denominator, other grades)",
-                              lambda r: h.text(r["other_form"]), numeric=True)]
-        return tables.render(rows, cols, "sof-by-disease",
+        return tables.render(rows, [tables.Column("Disease", disease), *_SOF_COLUMNS], "sof-by-disease",
                              "Key adverse events by disease, where any cohort gives a number with its "
                              "denominator: crude totals of each disease's cohorts, not pooled across "
                              "diseases and not a meta-analysis.")
@@ -823,6 +810,17 @@ class Page:
             event_label=safety["event"].map(lambda c: self.ev.label("events", c)),
             grade_label=safety["grade"].map(lambda c: self.ev.label("grades", c)))
         return safety.sort_values(["pub_date", "study_id", "event", "grade"]).reset_index(drop=True)
+
+
+# the columns of a summary-of-findings row of adverse events (evidence.findings.safety_summary)
+_SOF_COLUMNS = [
+    tables.Column("Adverse event", lambda r: h.text(r["outcome"])),
+    tables.Column("Patients with the event, of patients with data (exact 95% CI)",
+                  lambda r: h.text(r["result"])),
+    tables.Column("Cohorts with data", lambda r: h.text(r["cohorts"]), numeric=True),
+    tables.Column("Further cohorts that report it otherwise (no denominator, other grades)",
+                  lambda r: h.text(r["other_form"]), numeric=True),
+]
 
 
 def _followup(row) -> str:
