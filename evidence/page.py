@@ -180,53 +180,24 @@ class Page:
         return tables.render(rows, cols, "patients-by-disease", caption)
 
     def summary_of_findings(self) -> h.Fragment:
-        """What a clinician can take from the page: the evidence base, then the key adverse
-        events as patients with the event over patients with data, with exact intervals."""
-        from . import findings
+        """What a clinician can take from the page: the evidence base, then each key outcome as
+        patients with the outcome over patients with data, exact interval and certainty."""
+        from . import sof
 
-        studies, safety = self.studies, self.table("safety")
-        count = counts.PatientCount.of(studies)
-        peer = int(studies["source_type"].isin(["peer-reviewed", "letter"]).sum())
-        months = studies["followup_months"].dropna()
-        base = pd.DataFrame([
-            ("Patients treated (each counted once)", count.phrase),
-            ("Reports", f"{len(studies)}, of which {peer} peer-reviewed articles or letters"),
-            ("Follow-up reported", "not reported" if months.empty else
-             f"{float(months.min()):g} to {float(months.max()):g} months (as each report states it)"),
-        ], columns=["what", "value"])
-        evidence = tables.render(base, [tables.Column("Evidence", lambda r: h.text(r["what"])),
-                                        tables.Column("This page", lambda r: h.text(r["value"]))],
-                                 f"sof-evidence-{self.scope.disease or 'all'}",
-                                 f"Summary of findings ({self.scope.describe()}): the evidence.")
-        rows = findings.safety_summary(studies, safety)
-        events = tables.render(rows, _SOF_COLUMNS, f"sof-safety-{self.scope.disease or 'all'}",
-                               f"Summary of findings ({self.scope.describe()}): key adverse events. "
-                               "Per cohort its report with the most patients evaluated; counts summed "
-                               "across cohorts of different designs and products, a crude total and "
-                               "not a meta-analysis.")
-        return h.Fragment(evidence.html + events.html, evidence.plain + "\n" + events.plain)
+        return sof.page_summary(self)
 
-    def summary_of_findings_by_disease(self) -> h.Fragment:
-        """The key adverse events of every disease side by side (one chapter's diseases as one
-        group), each a crude total of its cohorts with an exact interval."""
-        from . import findings
+    def summary_of_findings_by_disease(self, kind: str | None = None) -> h.Fragment:
+        """The key outcomes of every disease group side by side, or only the benefits or the
+        harms (`kind="benefit"` or `"harm"`; see `evidence.sof`)."""
+        from . import sof
 
-        vocab = self.ev.vocab("diseases")
-        chapters = dict(zip(vocab["code"], vocab["chapter"].fillna("")))
-        # diseases that share a chapter of their own (IIM and JDM: myositis) are shown together
-        shared = {c: ch for c, ch in chapters.items()
-                  if ch and ch != "other-disorders" and list(chapters.values()).count(ch) > 1}
-        groups = {c: "+".join(sorted(k for k, v in shared.items() if v == ch)) for c, ch in shared.items()}
-        rows = findings.by_disease(self.studies, self.table("safety"), groups)
-        rows = rows[rows["patients"] > 0]
+        return sof.by_disease(self, kind)
 
-        def disease(r) -> str:
-            return h.text(" and ".join(self.ev.label("diseases", c) for c in r["group"].split("+")))
+    def certainty_judgements(self) -> h.Fragment:
+        """The GRADE judgements behind the page's certainty ratings, with their reasons."""
+        from . import sof
 
-        return tables.render(rows, [tables.Column("Disease", disease), *_SOF_COLUMNS], "sof-by-disease",
-                             "Key adverse events by disease, where any cohort gives a number with its "
-                             "denominator: crude totals of each disease's cohorts, not pooled across "
-                             "diseases and not a meta-analysis.")
+        return sof.judgements(self)
 
     def audit_summary_table(self) -> h.Fragment:
         from . import audit
@@ -810,17 +781,6 @@ class Page:
             event_label=safety["event"].map(lambda c: self.ev.label("events", c)),
             grade_label=safety["grade"].map(lambda c: self.ev.label("grades", c)))
         return safety.sort_values(["pub_date", "study_id", "event", "grade"]).reset_index(drop=True)
-
-
-# the columns of a summary-of-findings row of adverse events (evidence.findings.safety_summary)
-_SOF_COLUMNS = [
-    tables.Column("Adverse event", lambda r: h.text(r["outcome"])),
-    tables.Column("Patients with the event, of patients with data (exact 95% CI)",
-                  lambda r: h.text(r["result"])),
-    tables.Column("Cohorts with data", lambda r: h.text(r["cohorts"]), numeric=True),
-    tables.Column("Further cohorts that report it otherwise (no denominator, other grades)",
-                  lambda r: h.text(r["other_form"]), numeric=True),
-]
 
 
 def _followup(row) -> str:

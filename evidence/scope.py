@@ -24,9 +24,11 @@ if TYPE_CHECKING:  # pandas is imported only when data are loaded: a no-change r
     from .data import Evidence
 
 EVIDENCE_TABLES = ("studies", "outcomes", "safety", "trials", "trial-diseases",
-                   "preclinical", "screening", "oncology-comparators", "errata", "audit")
-# what a disease page (`evidence.chapter("MG")`) shows: its reports and trials
-DISEASE_TABLES = ("studies", "outcomes", "safety", "trials", "trial-diseases")
+                   "preclinical", "screening", "oncology-comparators", "errata", "audit",
+                   "certainty")
+# what a disease page (`evidence.chapter("MG")`) shows: its reports and trials, and the
+# certainty of its evidence
+DISEASE_TABLES = ("studies", "outcomes", "safety", "trials", "trial-diseases", "certainty")
 
 
 # kept with any column selection: the page's "last updated" date is computed from them
@@ -96,6 +98,9 @@ def select(ev: Evidence, scope: Scope) -> dict[str, pd.DataFrame]:
             "trials": ev.trials[ev.trials["registry_id"].isin(trial_ids)],
             # all diseases of the selected trials: a basket trial is shown with its whole basket
             "trial-diseases": links[links["registry_id"].isin(trial_ids)],
+            # the judgements of the page's disease groups ("IIM+JDM" on the myositis page)
+            "certainty": ev["certainty"][ev["certainty"]["group"].map(
+                lambda g: set(g.split("+")) <= set(scope.diseases))],
         }
         tables = {name: narrowed.get(name, frame) for name, frame in tables.items()}
     for name, columns in scope.columns or ():

@@ -8,6 +8,7 @@ problem found, sorted by file and line; it never writes. The checks, by module:
 - `text`         — plain one-line text in every cell: no markup, script or stray whitespace
 - `references`   — refs.bib parses with pybtex and each entry has its type's fields
 - `plausibility` — counts, cohorts, identifiers, dates and the screening log's links
+- `judgements`   — certainty ratings follow from their changes, key outcomes name real codes
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from .. import paths
-from . import plausibility
+from . import judgements, plausibility
 from .problems import Problem, Problems
 from .references import check_bibliography
 from .schema import Table, check_foreign_keys, check_keys, load_table
@@ -102,4 +103,5 @@ def validate(root: Path, today: dt.date | None = None) -> list[Problem]:
                              f'no entry "{key}" in refs.bib')
     if tables:
         plausibility.check(tables, today, problems)
+        judgements.check(tables, problems)
     return problems.sorted()
