@@ -148,10 +148,19 @@ def chapter_link(ev, disease: str) -> str:
 
 
 def studies(ev, frame: pd.DataFrame, labels: pd.Series, repo: str | None,
-            followup: Callable[[pd.Series], str]) -> h.Fragment:
+            followup: Callable[[pd.Series], str], appraisals: pd.DataFrame) -> h.Fragment:
+    from . import appraisal
+
     frame = frame.assign(label=labels).sort_values(["pub_date", "study_id"], na_position="first")
     trial_ids = set(ev.trials["registry_id"])
     label = ev.label
+    domains = appraisal.domain_rows(ev, appraisals)
+
+    def appraisal_cell(r):
+        # overall first (what the filter selects), then each domain; the reasons are in the
+        # disease chapter's appraisal table, which is long for a table cell
+        return (h.text(label("appraisal_levels", r["appraisal"]))
+                + appraisal.domain_list(domains.get(r["study_id"], []), with_reasons=False))
 
     def registry(r):
         rid = r["registry_id"]
@@ -179,7 +188,7 @@ def studies(ev, frame: pd.DataFrame, labels: pd.Series, repo: str | None,
         Col("Published", lambda r: h.text(r["pub_date"]), sort=lambda r: r["pub_date"]),
         Col("Registry", registry),
         Col("Source type", lambda r: h.text(label("source_types", r["source_type"]))),
-        Col("Appraisal", lambda r: h.text(label("appraisal_levels", r["appraisal"]))),
+        Col("Appraisal (overall, then by domain)", appraisal_cell, sort=lambda r: r["appraisal"]),
         Col("Correction", lambda r: correction_link(repo, "studies", r["study_id"])),
     ]
     filters = [

@@ -123,6 +123,13 @@ class Page:
         caption = caption or f"Clinical reports ({self.scope.describe()}), oldest first."
         return tables.render(studies, cols, f"studies-{self.scope.disease or 'all'}", caption)
 
+    def appraisal_table(self) -> h.Fragment:
+        """Each report's critical appraisal by domain, with the reasons (`evidence.appraisal`)."""
+        from . import appraisal
+
+        studies = self.studies.sort_values(["pub_date", "study_id"], na_position="first")
+        return appraisal.table(self, self.report_labels(studies))
+
     def patients_by_target_table(self, caption: str | None = None) -> h.Fragment:
         """Patients treated per target, each cohort counted once (Methods: counting rule),
         with a last row for all targets together."""
@@ -607,7 +614,8 @@ class Page:
         from . import explorer
 
         return explorer.studies(self.ev, self.studies, self.report_labels(self.studies),
-                                explorer.repository_url(self.ev.root), _followup)
+                                explorer.repository_url(self.ev.root), _followup,
+                                self.table("appraisal"))
 
     def explorer_trials(self) -> h.Fragment:
         """Every registered trial, to search, filter and sort; rows anchored as #trial-<id>."""

@@ -25,10 +25,11 @@ if TYPE_CHECKING:  # pandas is imported only when data are loaded: a no-change r
 
 EVIDENCE_TABLES = ("studies", "outcomes", "safety", "trials", "trial-diseases",
                    "preclinical", "screening", "oncology-comparators", "errata", "audit",
-                   "certainty")
-# what a disease page (`evidence.chapter("MG")`) shows: its reports and trials, and the
-# certainty of its evidence
-DISEASE_TABLES = ("studies", "outcomes", "safety", "trials", "trial-diseases", "certainty")
+                   "certainty", "appraisal")
+# what a disease page (`evidence.chapter("MG")`) shows: its reports, their appraisal and
+# trials, and the certainty of its evidence
+DISEASE_TABLES = ("studies", "outcomes", "safety", "trials", "trial-diseases", "certainty",
+                  "appraisal")
 
 
 # kept with any column selection: the page's "last updated" date is computed from them
@@ -95,6 +96,7 @@ def select(ev: Evidence, scope: Scope) -> dict[str, pd.DataFrame]:
             "studies": studies,
             "outcomes": ev.outcomes[ev.outcomes["study_id"].isin(ids)],
             "safety": ev.safety[ev.safety["study_id"].isin(ids)],
+            "appraisal": ev["appraisal"][ev["appraisal"]["study_id"].isin(ids)],
             "trials": ev.trials[ev.trials["registry_id"].isin(trial_ids)],
             # all diseases of the selected trials: a basket trial is shown with its whole basket
             "trial-diseases": links[links["registry_id"].isin(trial_ids)],

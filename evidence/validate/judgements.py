@@ -1,7 +1,8 @@
 """Checks of the team's judgements and the summary-of-findings vocabulary that a schema cannot
 express: a certainty level must be the start moved by the stated changes, every change needs
 its reason, a group must be a group the summary shows, a key outcome must name codes that
-exist, and a control arm belongs to a randomised trial only.
+exist, a control arm belongs to a randomised trial only, and each report is appraised in every
+domain of its tool, with its overall appraisal the most serious domain judgement.
 """
 from __future__ import annotations
 
@@ -78,6 +79,47 @@ def _arms(outcomes: Table, studies: Table, problems: Problems) -> None:
                          f'"{design.get(record.raw.get("study_id"), "")}"')
 
 
+SERIOUSNESS = ("low", "some-concerns", "high")  # vocab/appraisal_levels.csv, least serious first
+
+
+def _appraisal(appraisal: Table, tables: dict[str, Table], problems: Problems) -> None:
+    studies = tables["studies"]
+    tool_of_domain = {r.raw["code"]: r.raw.get("tool", "")
+                      for r in tables["vocab-appraisal-domains"].records} \
+        if "vocab-appraisal-domains" in tables else {}
+    domains_of: dict[str, list[str]] = {}
+    for domain, tool in tool_of_domain.items():
+        domains_of.setdefault(tool, []).append(domain)
+    judged: dict[str, dict[str, str]] = {}
+    tool_of_study = {r.raw["study_id"]: r.raw.get("appraisal_tool", "") for r in studies.records}
+    for record in appraisal.records:
+        study, domain = record.raw.get("study_id", ""), record.raw.get("domain", "")
+        judged.setdefault(study, {})[domain] = record.raw.get("judgement", "")
+        tool = tool_of_study.get(study)
+        if tool and domain in tool_of_domain and tool_of_domain[domain] != tool:
+            problems.add(appraisal.file, record.line, "domain",
+                         f'"{domain}" is a domain of {tool_of_domain[domain]}, but {study} is '
+                         f"appraised with {tool}")
+    for record in studies.records:
+        study, tool = record.raw["study_id"], record.raw.get("appraisal_tool", "")
+        if tool not in domains_of:
+            continue  # a tool without domains in the vocabulary: nothing to check against
+        missing = [d for d in domains_of[tool] if d not in judged.get(study, {})]
+        if missing:
+            problems.add(studies.file, record.line, "appraisal_tool",
+                         f"no judgement in data/appraisal.csv for domain(s) {', '.join(missing)} "
+                         f"of {tool}")
+            continue
+        levels = [judged[study][d] for d in domains_of[tool] if judged[study][d] in SERIOUSNESS]
+        overall = record.raw.get("appraisal", "")
+        if levels and overall in SERIOUSNESS:
+            worst = max(levels, key=SERIOUSNESS.index)
+            if overall != worst:
+                problems.add(studies.file, record.line, "appraisal",
+                             f'"{overall}" is not the most serious domain judgement in '
+                             f'data/appraisal.csv ("{worst}")')
+
+
 def check(tables: dict[str, Table], problems: Problems) -> None:
     if "certainty" in tables:
         _certainty(tables["certainty"], tables, problems)
@@ -85,3 +127,5 @@ def check(tables: dict[str, Table], problems: Problems) -> None:
         _sof_outcomes(tables["vocab-sof-outcomes"], tables, problems)
     if "outcomes" in tables and "studies" in tables:
         _arms(tables["outcomes"], tables["studies"], problems)
+    if "appraisal" in tables and "studies" in tables:
+        _appraisal(tables["appraisal"], tables, problems)
