@@ -200,6 +200,12 @@ class Page:
 
         return sof.by_disease(self, kind)
 
+    def safety_forest_chart(self) -> h.Fragment:
+        """CRS and ICANS per cohort with exact intervals over the oncology comparators."""
+        from . import sof
+
+        return sof.forest_chart(self)
+
     def certainty_judgements(self) -> h.Fragment:
         """The GRADE judgements behind the page's certainty ratings, with their reasons."""
         from . import sof

@@ -149,3 +149,53 @@ def by_disease(page: "Page", kind: str | None = None) -> h.Fragment:
                          f"{KINDS[kind]} by disease, where any cohort gives a number with its "
                          "denominator: crude totals of each disease's cohorts, not pooled across "
                          "diseases and not a meta-analysis, with the certainty of the evidence.")
+
+
+# the harms drawn per cohort, and the oncology events that serve as their reference: the
+# comparators' "neurologic-event" is the older, wider category that preceded ICANS grading
+FOREST_OUTCOMES = ("crs-any", "crs-severe", "icans-any", "icans-severe")
+COMPARATOR_EVENTS = {"crs": ("crs",), "icans": ("icans", "neurologic-event")}
+
+
+def forest_rows(page: "Page") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per cohort and harm of FOREST_OUTCOMES: the report used, disease, events, patients,
+    percent and exact interval; and the oncology comparator figures per harm."""
+    studies = page.studies
+    labels = dict(zip(studies["study_id"], page.report_labels(studies)))
+    disease = dict(zip(studies["study_id"], studies["disease"]))
+    chosen = [o for o in key_outcomes(page) if o.code in FOREST_OUTCOMES]
+    comparators = page.table("oncology-comparators")
+    rows, bands = [], []
+    for outcome in chosen:
+        for _, r in findings.per_cohort(studies, page.table("safety"), outcome.codes, outcome.grade).iterrows():
+            p = findings.Proportion(int(r["n_patients"]), int(r["n_evaluated"]), 1, 0)
+            low, high = p.interval
+            rows.append({"outcome": outcome.label, "label": labels[r["study_id"]],
+                         "disease": page.ev.label("diseases", disease[r["study_id"]]),
+                         "events": p.events, "patients": p.patients,
+                         "percent": 100 * p.events / p.patients, "low": 100 * low, "high": 100 * high})
+        events = COMPARATOR_EVENTS.get(outcome.codes[0], outcome.codes)
+        matching = comparators[comparators["event"].isin(events) & (comparators["grade"] == outcome.grade)]
+        bands += [{"outcome": outcome.label, "product": m["product"], "percent": float(m["percent"])}
+                  for _, m in matching.iterrows()]
+    return (pd.DataFrame(rows, columns=["outcome", "label", "disease", "events", "patients",
+                                        "percent", "low", "high"]),
+            pd.DataFrame(bands, columns=["outcome", "product", "percent"]))
+
+
+def forest_chart(page: "Page") -> h.Fragment:
+    from . import charts
+
+    rows, bands = forest_rows(page)
+    if rows.empty:
+        text = "No cohort reports CRS or ICANS with the number of patients evaluated."
+        return h.Fragment(f'<p class="evidence-note">{h.text(text)}</p>', text)
+    diseases = [page.ev.label("diseases", c) for c in page.ev.vocab("diseases")["code"]]
+    cohorts = rows["label"].nunique()
+    description = (f"Forest plot of CRS and ICANS, any grade and grade 3 or higher: one line per "
+                   f"cohort ({cohorts} cohorts in all), the point its share of patients with the "
+                   "event and the line its exact 95% interval, coloured by disease; the shaded band "
+                   "spans the oncology comparators and each dashed line is one licensed product.")
+    caption = (description + " ICANS is compared with the oncology trials' neurological events, "
+               "a wider category. Each cohort stands alone: the cohorts are not pooled.")
+    return charts.render(charts.forest(rows, bands, diseases), "safety-forest", description, caption)
