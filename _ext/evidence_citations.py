@@ -1,24 +1,29 @@
-"""Citation labels that read alike everywhere: "Chahin et al., 2025", never "Chahin and
-others, 2025".
+"""Citation labels and reference entries that read alike everywhere: "Chahin et al., 2025",
+never "Chahin and others, 2025".
 
 An author list that ends in `and others` in refs.bib (the list was not seen in full) reaches
 sphinxcontrib-bibtex as two persons, the second named "others"; its author-year style then
 joins them with " and ". This style treats a trailing "others" as what it means: the first
-author followed by "et al.". Entries without any author carry their organisation as author in
+author followed by "et al.". The reference list's style (`plain_et_al`, pybtex's plain style
+otherwise) lists the authors seen and ends a truncated list with "et al." in the same way.
+Entries without any author carry their organisation as author in
 refs.bib (the validator requires it), so no label falls back to a title.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pybtex.plugin import register_plugin as register_pybtex_plugin
 from pybtex.richtext import Tag, Text
-from pybtex.style.template import FieldIsMissing, first_of, node, optional
+from pybtex.style.formatting.plain import Style as PlainStyle
+from pybtex.style.template import FieldIsMissing, first_of, node, optional, sentence
 from sphinxcontrib.bibtex.plugin import register_plugin
 from sphinxcontrib.bibtex.style.referencing import PersonStyle
 from sphinxcontrib.bibtex.style.referencing.author_year import AuthorYearReferenceStyle
 from sphinxcontrib.bibtex.style.template import join
 
 STYLE = "author_year_et_al"
+ENTRY_STYLE = "plain_et_al"
 
 
 @node
@@ -59,6 +64,32 @@ class EtAlAuthorYearStyle(AuthorYearReferenceStyle):
     person: PersonStyle = field(default_factory=EtAlPersonStyle)
 
 
+@node
+def _entry_names(children, data, role, **kwargs):
+    """The reference list's persons of `role`: "A, B, and C", or "A, B et al." when refs.bib
+    ends the list with "others"."""
+    assert not children
+    try:
+        persons = data["entry"].persons[role]
+    except KeyError:
+        raise FieldIsMissing(role, data["entry"])
+    style = data["style"]
+    shown = [style.format_name(p, style.abbreviate_names) for p in persons if str(p) != "others"]
+    names = join(**kwargs)[shown].format_data(data)
+    if persons and str(persons[-1]) == "others":
+        return Text(names, " ", Tag("em", "et al."))
+    return names
+
+
+class EtAlPlainStyle(PlainStyle):
+    """pybtex's plain style, with a truncated author list ending in "et al."."""
+
+    def format_names(self, role, as_sentence=True):
+        formatted = _entry_names(role, sep=", ", sep2=" and ", last_sep=", and ")
+        return sentence[formatted] if as_sentence else formatted
+
+
 def setup(app):
     register_plugin("sphinxcontrib.bibtex.style.referencing", STYLE, EtAlAuthorYearStyle)
+    register_pybtex_plugin("pybtex.style.formatting", ENTRY_STYLE, EtAlPlainStyle)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -69,7 +69,8 @@ def test_default_book_has_none_of_the_extensions(tmp_path):
     assert "local_extensions" not in config["sphinx"]
     assert "templates_path" not in config["sphinx"]["config"] and not (root / "_templates").exists()
     assert config["execute"]["execute_notebooks"] == "cache"
-    assert config["sphinx"]["config"]["bibtex_reference_style"] == "author_year", "the rest is kept"
+    assert config["sphinx"]["config"]["bibtex_reference_style"] == "author_year"
+    assert config["sphinx"]["config"]["bibtex_default_style"] == "plain", "the rest is kept"
     env = baseline.environment(root)
     assert env["EVIDENCE_CHARTS"] == "altair"
     assert all(path.exists() for path in baseline.cdn_files(REPO).values())

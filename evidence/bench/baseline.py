@@ -40,6 +40,7 @@ def make_default_book(source: Path, target: Path) -> Path:
     text = re.sub(r"(?m)^    templates_path:.*\n", "", text)
     # the citation style the book's extension registers does not exist without it: stock labels
     text = re.sub(r"(?m)^(    bibtex_reference_style:) author_year_et_al\b.*$", r"\1 author_year", text)
+    text = re.sub(r"(?m)^(    bibtex_default_style:) plain_et_al\b.*$", r"\1 plain", text)
     config.write_text(text, "utf-8")
     shutil.rmtree(target / "_templates", ignore_errors=True)
     return target
