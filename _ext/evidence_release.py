@@ -100,6 +100,10 @@ def _configure(app: Sphinx, config) -> None:
               f'<span class="evidence-versions" hidden></span>'
               f' · <span>Not medical advice</span>')
     config.html_theme_options = {**(config.html_theme_options or {}), "announcement": banner}
+    # PRISMA-LSR: a living review names itself as living and gives its version in the title
+    base = config.html_title or config.project
+    if cite.shown not in base:
+        config.html_title = f"{base} (version {cite.shown})"
     config.html_context = {
         **(config.html_context or {}),
         "evidence_version": {"version": cite.version, "shown": cite.shown,

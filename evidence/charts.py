@@ -363,9 +363,9 @@ def forest(cohorts: pd.DataFrame, bands: pd.DataFrame, diseases: list[str]) -> a
         layers = []
         if not reference.empty:
             span = pd.DataFrame([{"low": reference["percent"].min(), "high": reference["percent"].max()}])
-            layers.append(alt.Chart(span).mark_rect(opacity=0.18, color="#888888").encode(
+            layers.append(alt.Chart(span).mark_rect(opacity=0.12, color="#000000").encode(
                 x=alt.X("low:Q", scale=alt.Scale(domain=[0, 100])), x2="high:Q"))
-            layers.append(alt.Chart(reference).mark_rule(strokeDash=[4, 3], color="#555555").encode(
+            layers.append(alt.Chart(reference).mark_rule(strokeDash=[4, 3], opacity=0.6, color="#000000").encode(
                 x=alt.X("percent:Q", scale=alt.Scale(domain=[0, 100])),
                 tooltip=[alt.Tooltip("product:N", title="Oncology comparator"),
                          alt.Tooltip("percent:Q", title="Patients with the event (%)")]))

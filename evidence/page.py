@@ -435,6 +435,12 @@ class Page:
         return tables.render(frame, cols, "screening-flow",
                              "Flow of records through the search (PRISMA-style), from data/screening.csv.")
 
+    def screening_flow_by_version_table(self) -> h.Fragment:
+        """The flow of records per version of the review (`evidence.lsr`)."""
+        from . import lsr
+
+        return lsr.flow_table(self)
+
     # -- charts -------------------------------------------------------------------------------
     def patients_chart(self) -> h.Fragment:
         from . import charts  # altair: imported by pages that draw a chart

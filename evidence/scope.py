@@ -155,6 +155,11 @@ def _shared_part(ev: Evidence) -> bytes:
                 h.update(f"\0vocab {name}\0".encode() + ev[name].to_csv(index=False).encode())
         h.update(json.dumps(ev.descriptor, sort_keys=True).encode())
         h.update(_package_code())
+        # the flow per version reads the release dates (a snapshot is never rewritten: its
+        # name stands for its content)
+        if ev.root is not None:
+            for path in sorted((ev.root / "releases").glob("*.json")):
+                h.update(f"\0release {path.name}".encode())
         # the explorer's correction links name the repository (_config.yml or the environment)
         h.update(f"\0repository {_repository(ev.root)}".encode())
         cached = ev.__dict__["_digest_shared"] = h.digest()
@@ -176,6 +181,7 @@ def inputs_fingerprint(root: Path) -> str:
     h = hashlib.sha256()
     data = data_dir(root)
     files = [*sorted(p for p in data.rglob("*") if p.is_file()), root / bibmod.BIBFILE,
+             *sorted((root / "releases").glob("*.json")),
              *sorted(package_dir().rglob("*.py"))]
     for path in files:
         h.update(str(path).encode() + b"\0")

@@ -22,7 +22,7 @@ from .paths import read_descriptor
 
 RELEASES = "releases"
 SNAPSHOT_TABLES = ("studies", "outcomes", "safety", "trials", "trial-diseases", "preclinical",
-                   "oncology-comparators", "errata", "audit")
+                   "oncology-comparators", "errata", "audit", "appraisal", "certainty")
 # fields whose change alone means "read again", not "changed"
 RECHECK_FIELDS = {"checked_on", "status_as_of"}
 UNRELEASED = "unreleased"
@@ -199,7 +199,9 @@ TABLE_LABELS = {"studies": "Clinical reports", "trials": "Registered trials",
                 "preclinical": "Preclinical studies", "outcomes": "Outcome rows",
                 "safety": "Safety rows", "trial-diseases": "Trial–disease links",
                 "oncology-comparators": "Oncology comparator rows",
-                "audit": "Completeness-audit rows"}
+                "audit": "Completeness-audit rows",
+                "appraisal": "Appraisal judgements (report × domain)",
+                "certainty": "Certainty judgements (disease × outcome)"}
 
 
 def summary_lines(delta: Delta) -> list[str]:

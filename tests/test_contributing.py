@@ -29,11 +29,12 @@ def fenced(text: str, language: str) -> list[str]:
 def test_contributing_example_passes_the_validator(data_copy):
     """The example a newcomer copies is valid data, not an approximation of it."""
     guide = (REPO / "CONTRIBUTING.md").read_text(encoding="utf-8")
-    bibtex, study, outcome, safety = fenced(guide, "bibtex") + fenced(guide, "csv")[:3]
+    bibtex, study, outcome, safety, appraisal = fenced(guide, "bibtex") + fenced(guide, "csv")[:4]
     root = data_copy
     with (root / "refs.bib").open("a", encoding="utf-8") as handle:
         handle.write("\n" + bibtex)
-    for name, rows in (("studies", study), ("outcomes", outcome), ("safety", safety)):
+    for name, rows in (("studies", study), ("outcomes", outcome), ("safety", safety),
+                        ("appraisal", appraisal)):
         with (root / "data" / f"{name}.csv").open("a", encoding="utf-8") as handle:
             handle.write(rows)
     assert validate(root) == []

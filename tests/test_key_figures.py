@@ -194,6 +194,12 @@ def test_a_cohort_without_a_count_is_shown_as_such(built_copy):
         writer = csv.DictWriter(handle, fieldnames=fields, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
+    appraisal = built_copy / "data" / "appraisal.csv"
+    with appraisal.open(encoding="utf-8", newline="") as handle:
+        judged = [r for r in csv.DictReader(handle) if r["study_id"] == template["study_id"]]
+    with appraisal.open("a", encoding="utf-8", newline="") as handle:
+        csv.DictWriter(handle, fieldnames=list(judged[0]), lineterminator="\n").writerows(
+            {**r, "study_id": "zz-uncounted-ms"} for r in judged)
     before = recount()["MS"]
     build = jb_build(built_copy, *STRICT)
     assert build.returncode == 0, build.log[-3000:]

@@ -40,9 +40,11 @@ def chapter_titles() -> list[str]:
     files = [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
     titles = []
     for name in files:
-        text = (REPO / f"{name}.md").read_text(encoding="utf-8")
-        if "{include}" in text:  # a page that includes another file takes that file's title
-            text = (REPO / re.search(r"\{include\}\s+(\S+)", text).group(1).replace("../", "")).read_text("utf-8")
+        page = REPO / f"{name}.md"
+        text = page.read_text(encoding="utf-8")
+        if not re.search(r"^# ", text, re.M):  # a page without its own H1 takes its included file's
+            included = re.search(r"\{include\}\s+(\S+)", text).group(1)
+            text = (page.parent / included).resolve().read_text("utf-8")
         titles.append(re.search(r"^# (.+)$", text, re.M).group(1).strip())
     return titles
 

@@ -53,6 +53,7 @@ def multiply_evidence(root: Path, factor: int) -> dict[str, int]:
         "studies": {"study_id": ident, "cohort_id": ident, "registry_id": trial},
         "outcomes": {"outcome_id": ident, "study_id": ident},
         "safety": {"safety_id": ident, "study_id": ident},
+        "appraisal": {"study_id": ident},
         "trials": {"registry_id": trial},
         "trial-diseases": {"registry_id": trial},
         "preclinical": {"study_id": ident},

@@ -39,7 +39,9 @@ def make_synthetic_book(target: Path, n: int, source: Path | None = None) -> Pat
     data = target / "data"
     diseases = ["MS", "NMOSD", "MG", "SPS"]
     trials = [f"NCT{9000000 + t:08d}" for t in range(max(1, n // 10))]
-    studies, outcomes, safety, bib = [], [], [], []
+    studies, outcomes, safety, appraisal, bib = [], [], [], [], []
+    with (source / "data" / "vocab" / "appraisal_domains.csv").open(encoding="utf-8") as handle:
+        domains = [r["code"] for r in csv.DictReader(handle) if r["tool"] == "murad-2018"]
     cols = _header(source / "data" / "studies.csv")
     for i in range(n):
         row = dict.fromkeys(cols, "")
@@ -50,23 +52,30 @@ def make_synthetic_book(target: Path, n: int, source: Path | None = None) -> Pat
                    registry_id=trials[i % len(trials)], followup_months="12.5",
                    followup_stat="median", pub_date="2024-05", source_type="peer-reviewed",
                    source_url=f"https://pubmed.ncbi.nlm.nih.gov/{30000000 + i}/",
-                   checked_on="2026-01-15", appraisal_tool="jbi-case-series",
+                   checked_on="2026-01-15", appraisal_tool="murad-2018",
                    appraisal="some-concerns", notes="Synthetic row; p<0.05 & n>3")
-        studies.append([row[c] for c in cols])
+        studies.append(row)
         sid = row["study_id"]
-        outcomes += [[f"{sid}-o1", sid, "", "edss", "12", "3", "median", "4.5", "3", "6", "range",
-                      "points", "Table 2", ""],
-                     [f"{sid}-o2", sid, "", "relapse-free", "12", "3", "count", "3", "", "", "",
-                      "patients", "abstract", ""]]
-        safety += [[f"{sid}-s1", sid, "crs", "any", "ASTCT", "2", "3", "Table 3", ""],
-                   [f"{sid}-s2", sid, "crs", ">=3", "ASTCT", "0", "3", "Table 3", ""]]
+        outcome = {"study_id": sid, "timepoint_months": "12", "n_evaluated": "3"}
+        outcomes += [{**outcome, "outcome_id": f"{sid}-o1", "outcome": "edss", "statistic": "median",
+                      "value": "4.5", "value_low": "3", "value_high": "6", "dispersion": "range",
+                      "unit": "points", "locator": "Table 2"},
+                     {**outcome, "outcome_id": f"{sid}-o2", "outcome": "relapse-free",
+                      "statistic": "count", "value": "3", "unit": "patients", "locator": "abstract"}]
+        event = {"study_id": sid, "event": "crs", "scale": "ASTCT", "n_evaluated": "3",
+                 "locator": "Table 3"}
+        safety += [{**event, "safety_id": f"{sid}-s1", "grade": "any", "n_patients": "2"},
+                   {**event, "safety_id": f"{sid}-s2", "grade": ">=3", "n_patients": "0"}]
+        appraisal += [{"study_id": sid, "domain": domain, "judgement": "some-concerns",
+                       "reason": "Synthetic judgement"} for domain in domains]
         bib.append(f"@article{{Synthetic{i:06d},\n  author = {{Doe, Jane and Roe, Richard and "
                    f"Smith, Anna}},\n  title = {{Synthetic report {i}}},\n  journal = "
                    f"{{Journal of Benchmarks}},\n  year = {{2024}},\n  volume = {{1}},\n  pages = "
                    f"{{1--9}},\n  doi = {{10.5555/synthetic.{i}}},\n  pmid = {{{30000000 + i}}},\n}}\n")
-    _write(data / "studies.csv", cols, studies)
-    _write(data / "outcomes.csv", _header(source / "data" / "outcomes.csv"), outcomes)
-    _write(data / "safety.csv", _header(source / "data" / "safety.csv"), safety)
+    for name, rows in (("studies", studies), ("outcomes", outcomes), ("safety", safety),
+                       ("appraisal", appraisal)):
+        header = _header(source / "data" / f"{name}.csv")
+        _write(data / f"{name}.csv", header, [[r.get(c, "") for c in header] for r in rows])
     trial_cols = _header(source / "data" / "trials.csv")
     trial = {"target": "CD19", "platform": "auto-viral", "phase": "1", "status": "recruiting",
              "enrollment": "20", "status_as_of": "2026-01-01", "checked_on": "2026-01-15"}
@@ -77,7 +86,8 @@ def make_synthetic_book(target: Path, n: int, source: Path | None = None) -> Pat
            [[t, diseases[k % 4]] for k, t in enumerate(trials)])
     # every other evidence table of the package, empty (rows are keyed by column name above,
     # so a column added to the package does not break the benchmark)
-    written = {"studies.csv", "outcomes.csv", "safety.csv", "trials.csv", "trial_diseases.csv"}
+    written = {"studies.csv", "outcomes.csv", "safety.csv", "appraisal.csv", "trials.csv",
+               "trial_diseases.csv"}
     for resource in read_descriptor(data)["resources"]:
         path = resource["path"]
         if path not in written and not path.startswith("vocab/"):
