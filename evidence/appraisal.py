@@ -48,5 +48,5 @@ def table(page, labels: pd.Series) -> h.Fragment:
                       lambda r: h.text(ev.label("appraisal_levels", r["appraisal"]))),
     ]
     return tables.render(studies, cols, f"appraisal-{page.scope.disease or 'all'}",
-                         f"Critical appraisal of each report ({page.scope.describe()}), by domain "
+                         f"Critical appraisal of each report ({page.where}), by domain "
                          "of its tool, oldest report first.")

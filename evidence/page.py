@@ -38,6 +38,15 @@ class Page:
         self.ev = ev
         self._tables = select(ev, scope)
 
+    @property
+    def where(self) -> str:
+        """The page's scope in a reader's words, for captions: "Myasthenia gravis" or "all diseases"."""
+        if not self.scope.diseases:
+            return "all diseases"
+        # labels as the vocabulary spells them: eponyms (Lambert-Eaton) keep their capitals
+        names = [self.ev.label("diseases", code) for code in self.scope.diseases]
+        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
     # -- data ---------------------------------------------------------------------------------
     def table(self, name: str) -> pd.DataFrame:
         if name not in self._tables:
@@ -120,7 +129,7 @@ class Page:
         ]
         if len(self.scope.diseases) == 1:
             cols.pop(1)
-        caption = caption or f"Clinical reports ({self.scope.describe()}), oldest first."
+        caption = caption or f"Clinical reports ({self.where}), oldest first."
         return tables.render(studies, cols, f"studies-{self.scope.disease or 'all'}", caption)
 
     def appraisal_table(self) -> h.Fragment:
@@ -161,7 +170,7 @@ class Page:
                           lambda r: h.text(r["cohorts_overlapping"]), numeric=True),
             tables.Column("Reports", lambda r: h.text(r["reports"]), numeric=True),
         ]
-        caption = caption or (f"Patients treated by target ({self.scope.describe()}), each "
+        caption = caption or (f"Patients treated by target ({self.where}), each "
                               "cohort counted once from its report with the most patients.")
         return tables.render(rows, cols, f"patients-by-target-{self.scope.disease or 'all'}",
                              caption)
@@ -242,7 +251,7 @@ class Page:
             tables.Column("Source types", lambda r: h.text(
                 "; ".join(label("source_types", k) for k in r["source_types"]))),
         ]
-        caption = caption or (f"Cohorts ({self.scope.describe()}): reports that describe the "
+        caption = caption or (f"Cohorts ({self.where}): reports that describe the "
                               "same patients are counted once.")
         return tables.render(cohorts, cols, f"cohorts-{self.scope.disease or 'all'}", caption)
 
@@ -298,7 +307,7 @@ class Page:
         cols = [tables.Column(headers[column], value),
                 tables.Column("Registered trials", lambda r: h.text(r["trials"]), numeric=True)]
         caption = caption or (f"Registered trials by {headers[column].lower()} "
-                              f"({self.scope.describe()}), each trial counted once.")
+                              f"({self.where}), each trial counted once.")
         return tables.render(rows, cols, f"trials-by-{column}-{self.scope.disease or 'all'}",
                              caption)
 
@@ -319,7 +328,7 @@ class Page:
                 tables.Column("Registered trials", lambda r: h.text(r["trials"]), numeric=True),
                 tables.Column("Registry ids", lambda r: h.text(r["registry_ids"]))]
         caption = caption or (f"Registered trials by year of first registration "
-                              f"({self.scope.describe()}), each trial counted once; the last row "
+                              f"({self.where}), each trial counted once; the last row "
                               "counts the trials whose registration date was not read.")
         return tables.render(rows, cols, f"trials-by-year-{self.scope.disease or 'all'}", caption)
 
@@ -347,7 +356,7 @@ class Page:
             tables.Column("Where in source", lambda r: h.text(r["locator"])),
             tables.Column("What the source says", lambda r: h.text(r["notes"])),
         ]
-        caption = caption or (f"Reported efficacy results ({self.scope.describe()}), as read in "
+        caption = caption or (f"Reported efficacy results ({self.where}), as read in "
                               "each source; not pooled.")
         return tables.render(rows, cols, f"outcomes-{self.scope.disease or 'all'}", caption)
 
@@ -457,7 +466,7 @@ class Page:
             "followup": studies.apply(_followup, axis=1),
         })
         uncounted = int(rows["n_treated"].isna().sum())
-        description = (f"Bar chart of patients treated per report ({self.scope.describe()}); "
+        description = (f"Bar chart of patients treated per report ({self.where}); "
                        f"{len(rows)} reports, coloured by target; {uncounted} give no patient count.")
         chart = charts.patients_by_report(_plain(rows), list(self.ev.vocab("targets")["code"]))
         caption = ("Patients treated per report, coloured by CAR target. Reports of the same "
@@ -484,7 +493,7 @@ class Page:
         if rows["study_id"].nunique() > charts.DETAIL_LIMIT:
             return self._reports_by_grade_chart(rows, grades)
         description = (f"Stacked bar chart of patients with CRS or ICANS by grade per report "
-                       f"({self.scope.describe()}); {rows['study_id'].nunique()} reports with graded events.")
+                       f"({self.where}); {rows['study_id'].nunique()} reports with graded events.")
         chart = charts.events_by_grade(_plain(rows[["label", "event_label", "grade", "grade_label",
                                                     "n_patients", "n_evaluated"]]), grades)
         caption = ("Patients with CRS or ICANS per report, stacked by grade, as each source "
@@ -506,7 +515,7 @@ class Page:
             "status_label": trials["status"].map(lambda c: self.ev.label("statuses", c)),
         })
         statuses = [self.ev.label("statuses", c) for c in self.ev.vocab("statuses")["code"]]
-        description = (f"Bar chart of {len(rows)} registered trials ({self.scope.describe()}) "
+        description = (f"Bar chart of {len(rows)} registered trials ({self.where}) "
                        f"by phase, coloured by recruitment status.")
         chart = charts.trials_by_phase(_plain(rows), statuses)
         caption = ("Registered trials per phase, coloured by recruitment status as shown on the "
@@ -518,7 +527,7 @@ class Page:
         from . import charts  # altair: imported by pages that draw a chart
 
         scores, shares, unplotted = self._outcome_series()
-        where = self.scope.describe()
+        where = self.where
         if scores.empty and shares.empty:
             reason = ("No outcome has been recorded for these reports yet."
                       if self.table("outcomes").empty else
@@ -649,7 +658,7 @@ class Page:
             "cohorts_uncounted": grouped["cohorts_uncounted"].astype("float")})
         targets = list(self.ev.vocab("targets")["code"])
         description = (f"Bar chart of patients treated (each cohort counted once) per target, "
-                       f"by design ({self.scope.describe()}); {len(self.studies)} reports, "
+                       f"by design ({self.where}); {len(self.studies)} reports, "
                        f"summarised by target: {counts.PatientCount.of(self.studies).phrase}.")
         designs = [self.ev.label("designs", c) for c in self.ev.vocab("designs")["code"]]
         chart = charts.patients_by_target(_plain(rows), [t for t in targets if t in set(rows["target"])],
@@ -665,7 +674,7 @@ class Page:
         counts = summary.reports_with_event(rows, ["event_label", "grade_label"])
         counts = counts[counts["reports_with_event"] > 0]
         description = (f"Bar chart of reports recording CRS or ICANS at each grade "
-                       f"({self.scope.describe()}); {rows['study_id'].nunique()} reports with graded "
+                       f"({self.where}); {rows['study_id'].nunique()} reports with graded "
                        f"events, summarised by grade; patients are not added up across reports.")
         chart = charts.reports_by_grade(_plain(counts), grades)
         return charts.render(chart, f"crs-icans-{self.scope.disease or 'all'}", description)
@@ -680,7 +689,7 @@ class Page:
         counts = rows.groupby(["phase_label", "status_label"], sort=True, dropna=False) \
             .size().rename("trials").astype("float").reset_index()
         statuses = [self.ev.label("statuses", c) for c in self.ev.vocab("statuses")["code"]]
-        description = (f"Bar chart of {len(trials)} registered trials ({self.scope.describe()}) "
+        description = (f"Bar chart of {len(trials)} registered trials ({self.where}) "
                        f"by phase, coloured by recruitment status.")
         chart = charts.trials_by_phase_count(_plain(counts), statuses)
         return charts.render(chart, f"trials-{self.scope.disease or 'all'}", description)
@@ -694,7 +703,7 @@ class Page:
         spreads = [summary.value_spread(frame.assign(window=frame["months"].map(summary.outcome_window)), by)
                    for frame in (scores, shares)]
         description = (f"Chart of the spread of reported outcomes by months after infusion "
-                       f"({self.scope.describe()}): {len(scores)} score changes and {len(shares)} "
+                       f"({self.where}): {len(scores)} score changes and {len(shares)} "
                        f"shares of evaluated patients from {n_reports} reports, summarised per "
                        f"measure and time window; not a pooled estimate. The outcomes table below "
                        f"lists every value.")

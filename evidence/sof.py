@@ -68,7 +68,7 @@ def evidence_base(page: "Page") -> h.Fragment:
     return tables.render(base, [tables.Column("Evidence", lambda r: h.text(r["what"])),
                                 tables.Column("This page", lambda r: h.text(r["value"]))],
                          f"sof-evidence-{name}",
-                         f"Summary of findings ({page.scope.describe()}): the evidence.")
+                         f"Summary of findings ({page.where}): the evidence.")
 
 
 def outcomes(page: "Page") -> h.Fragment:
@@ -77,7 +77,7 @@ def outcomes(page: "Page") -> h.Fragment:
     name = page.scope.disease or "all"
     return tables.render(rows, _outcome_columns(_ratings(page), page.scope.disease or ""),
                          f"sof-outcomes-{name}",
-                         f"Summary of findings ({page.scope.describe()}): key outcomes, benefits "
+                         f"Summary of findings ({page.where}): key outcomes, benefits "
                          f"then harms, with the certainty of the evidence. {SUMMED}")
 
 
@@ -108,7 +108,7 @@ def judgements(page: "Page") -> h.Fragment:
     if not page.scope.disease:
         columns.insert(0, tables.Column("Disease", lambda r: h.text(group_label(page, r["group"]))))
     return tables.render(frame, columns, f"certainty-{page.scope.disease or 'all'}",
-                         f"Certainty of the evidence ({page.scope.describe()}): the team's GRADE "
+                         f"Certainty of the evidence ({page.where}): the team's GRADE "
                          "judgements, one row per outcome with data.")
 
 

@@ -35,6 +35,17 @@ class Build:
         return (self.html / f"{docname}.html").read_text(encoding="utf-8")
 
 
+def scope_in_words(group: str) -> str:
+    """How captions name a page's diseases ("IIM+JDM" -> the vocabulary labels listed as
+    'A, B and C'), lower-cased: tests compare captions case-insensitively."""
+    import csv
+
+    with (REPO / "data" / "vocab" / "diseases.csv").open(encoding="utf-8", newline="") as handle:
+        labels = {row["code"]: row["label"] for row in csv.DictReader(handle)}
+    names = [labels[code] for code in group.split("+")]
+    return (names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]).lower()
+
+
 def copy_book(target: Path, source: Path = REPO, with_build: bool = False) -> Path:
     skip = SKIP - ({"_build"} if with_build else set())
     shutil.copytree(source, target, ignore=lambda d, names: [n for n in names if n in skip],

@@ -163,7 +163,7 @@ def test_every_kind_of_edit_is_shown_after_an_incremental_build(built_copy):
 
     # code edit: only that chapter re-executes; its new caption replaces the old one
     mogad = built_copy / "chapters" / "mogad.md"
-    old_caption = "Clinical reports (disease=MOGAD), oldest first."
+    old_caption = "Clinical reports (MOG antibody-associated disease), oldest first."
     assert old_caption in (html / "mogad.html").read_text("utf-8")
     mogad.write_text(mogad.read_text("utf-8").replace(
         "page.studies_table()", 'page.studies_table(caption="Caption from the cache test 8812")', 1),

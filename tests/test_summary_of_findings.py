@@ -13,7 +13,7 @@ from collections import defaultdict
 import pandas as pd
 import pytest
 
-from conftest import REPO, run_evidence
+from conftest import REPO, run_evidence, scope_in_words
 
 sys.path.insert(0, str(REPO))
 
@@ -37,7 +37,7 @@ def _table(page: str, caption_start: str) -> list[list[str]]:
     """The body rows (cell texts) of the table whose caption starts with `caption_start`."""
     for match in re.finditer(r"<table.*?</table>", page, re.S):
         caption = re.search(r"<caption[^>]*>(.*?)</caption>", match.group(0), re.S)
-        if caption and _text(caption.group(1)).startswith(caption_start):
+        if caption and _text(caption.group(1)).lower().startswith(caption_start.lower()):
             body = re.search(r"<tbody>(.*?)</tbody>", match.group(0), re.S).group(1)
             return [[_text(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S)]
                     for tr in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
@@ -181,7 +181,7 @@ def test_disease_chapters_show_every_key_outcome_with_a_rated_certainty(built):
     rated = {(r["group"], r["outcome"]) for r in _rows("certainty.csv")}
     codes = {r["label"]: r["code"] for r in _rows("vocab/sof_outcomes.csv")}
     for group, docname in DISEASE_CHAPTERS.items():
-        rows = _table(built.page(docname), f"Summary of findings (disease={group}): key outcomes")
+        rows = _table(built.page(docname), f"Summary of findings ({scope_in_words(group)}): key outcomes")
         assert [r[0] for r in rows] == outcomes, docname
         for label, result, _cohorts, _other, certainty in rows:
             if result == "no patient with data":
@@ -196,7 +196,7 @@ def test_relapse_free_cells_match_a_recount(built):
     assert recount, "some cohort counts patients free of relapse"
     label = next(r["label"] for r in _rows("vocab/sof_outcomes.csv") if r["code"] == "relapse-free")
     for group, (events, patients) in recount.items():
-        rows = _table(built.page(DISEASE_CHAPTERS[group]), f"Summary of findings (disease={group}): key")
+        rows = _table(built.page(DISEASE_CHAPTERS[group]), f"Summary of findings ({scope_in_words(group)}): key")
         cell = next(r[1] for r in rows if r[0] == label)
         assert cell.startswith(f"{events} of {patients} ("), (group, cell)
 
@@ -220,7 +220,7 @@ def test_each_disease_chapter_shows_the_appraisal_of_every_report_by_domain(buil
         mine = [s for s in studies if GROUPS.get(s["disease"], s["disease"]) == group]
         if not mine:
             continue
-        rows = _table(built.page(docname), f"Critical appraisal of each report (disease={group})")
+        rows = _table(built.page(docname), f"Critical appraisal of each report ({scope_in_words(group)})")
         assert len(rows) == len(mine), docname
         text = re.sub(r" :", ":", " ".join(" ".join(r) for r in rows))
         for study in mine:
