@@ -6,7 +6,7 @@ Loaded by `_config.yml` (sphinx.local_extensions), so plain `jb build .` gets al
    (EVIDENCE_BOOK_ROOT, PYTHONPATH), so a build of a temporary copy reads the copy.
 2. Never stale, never wasteful: each executable page's scope is read from its
    `evidence.chapter(...)` call; a hidden last cell carries the digest of that scope's data
-   (see evidence.scope). jupyter-cache keys on cell text, so a new digest re-executes the page
+   (see evidence.data.scope). jupyter-cache keys on cell text, so a new digest re-executes the page
    and an unchanged one reuses the cache; `env-get-outdated` makes Sphinx re-read exactly the
    pages whose digest changed (file mtimes say nothing about data edits). A hidden first cell
    names the glued figures the page's text uses (`{glue:text}` roles, `{glue}` directives), so
@@ -49,8 +49,8 @@ GLUE_CELL = """
 ```{{code-cell}} ipython3
 :tags: [remove-cell]
 # the figures this page's text glues — added at build time by _ext/evidence_book.py
-import evidence.page
-evidence.page.GLUE_NAMES = frozenset({names!r})
+import evidence.present.page
+evidence.present.page.GLUE_NAMES = frozenset({names!r})
 ```
 """
 DIGEST_CELL = """
@@ -118,7 +118,7 @@ def _refuse_invalid_data(app: Sphinx, config=None) -> None:
 # -- 2. data-aware re-execution -------------------------------------------------------------
 def page_scopes(source: str):
     """The scopes named by `evidence.chapter(...)` calls in the page's code cells."""
-    from evidence.scope import Scope
+    from evidence.data.scope import Scope
 
     scopes = []
     for match in CODE_CELL.finditer(source):
@@ -141,7 +141,7 @@ def page_scopes(source: str):
 def loaded_evidence(app: Sphinx):
     """The data, loaded once per build (evidence_release reads it too)."""
     if getattr(app, "_evidence_data", None) is None:
-        from evidence.data import load
+        from evidence.data.load import load
 
         app._evidence_data = load(Path(app.srcdir))
     return app._evidence_data
@@ -154,13 +154,13 @@ def _scope_memo(app: Sphinx) -> dict:
     """Facts about a scope's data (its digest, its newest checked_on date), kept between
     builds in `_build/.doctrees/evidence-facts.json` together with the fingerprint of every
     file they are computed from: the data folder, refs.bib, the release snapshots, the
-    package's code (evidence.scope.inputs_fingerprint) and these extensions' code. While the
+    package's code (evidence.data.scope.inputs_fingerprint) and these extensions' code. While the
     fingerprint is unchanged a stored fact is the one the computation would give, so a
     no-change rebuild or a prose edit neither loads the data nor imports pandas. Any change
     to any of those files discards every stored fact."""
     memo = getattr(app, "_evidence_facts", None)
     if memo is None:
-        from evidence.scope import inputs_fingerprint
+        from evidence.data.scope import inputs_fingerprint
 
         code = hashlib.sha256(b"".join(f.name.encode() + b"\0" + f.read_bytes()
                                        for f in sorted(Path(__file__).parent.glob("*.py"))))
@@ -199,7 +199,7 @@ def _save_facts(app: Sphinx, exception) -> None:
 
 def _digest(app: Sphinx, scopes) -> str:
     def compute(scope):
-        from evidence.scope import digest
+        from evidence.data.scope import digest
 
         return digest(scope, loaded_evidence(app))
     return "+".join(scope_fact(app, "digest", scope, compute)[:16] for scope in scopes)
@@ -257,8 +257,8 @@ def _merge(app: Sphinx, env, docnames, other) -> None:
 
 # -- 3. chart libraries only where there are charts -----------------------------------------
 def _page_assets(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
-    from evidence.explorer import EXPLORER_CLASS
-    from evidence.html import CHART_CLASS
+    from evidence.present.explorer import EXPLORER_CLASS
+    from evidence.present.html import CHART_CLASS
 
     body = context.get("body", "")
     if f'class="{CHART_CLASS}"' in body:
@@ -266,7 +266,7 @@ def _page_assets(app: Sphinx, pagename: str, templatename: str, context: dict, d
             app.add_js_file(f"{ROOT_STATIC}/{script}", loading_method="defer")
     if f'class="{EXPLORER_CLASS}"' in body:
         app.add_js_file(f"{ROOT_STATIC}/explorer.js", loading_method="defer")
-    if PAGED_TABLE in body:  # long tables: filter and pages (evidence.tables)
+    if PAGED_TABLE in body:  # long tables: filter and pages (evidence.present.tables)
         app.add_js_file(f"{ROOT_STATIC}/evidence-tables.js", loading_method="defer")
     _drop_thebe(context)
     _accessible_body(context)

@@ -12,10 +12,10 @@ package (evidence cut-off, checked_on dates) and the release snapshots in `relea
    date for pages without data) and a "Cite this chapter" box (text, BibTeX, RIS).
 3. Directives for the back matter: `{evidence-citation}` (how to cite the book),
    `{evidence-downloads}` (the download list) and `{evidence-whats-new}` (the changes between
-   releases, from evidence.changes; no kernel is started for it). They render when pages
+   releases, from evidence.present.changes; no kernel is started for it). They render when pages
    are written, from this build's state, so they never show another build's version.
-4. After the build: `downloads/` (evidence.export), the Atom feed `whats-new.xml`
-   (evidence.feed) and `versions.json`.
+4. After the build: `downloads/` (evidence.release.export), the Atom feed `whats-new.xml`
+   (evidence.release.feed) and `versions.json`.
 
 The version and the site address are part of `html_context`, so a change in either makes
 Sphinx rewrite every page (without re-executing any). The download list and What's new depend
@@ -45,7 +45,7 @@ class _State:
     """What this build knows about itself (computed once, at config-inited)."""
 
     def __init__(self, srcdir: Path):
-        from evidence import citation, export
+        from evidence.release import citation, export
 
         self.srcdir = srcdir
         self.cite = citation.load(srcdir)
@@ -64,8 +64,8 @@ class _State:
 
 def _changes_inputs(srcdir: Path) -> str:
     """Digest of what What's new compares: the release snapshots and the evidence tables."""
-    from evidence.paths import read_descriptor
-    from evidence.snapshots import RELEASES, SNAPSHOT_TABLES
+    from evidence.data.paths import read_descriptor
+    from evidence.data.snapshots import RELEASES, SNAPSHOT_TABLES
 
     h = hashlib.sha256()
     data = srcdir / "data"
@@ -128,7 +128,7 @@ def page_updated(app: Sphinx, docname: str) -> tuple[str, bool]:
 
 
 def _newest_date(app: Sphinx, scope) -> str | None:
-    from evidence.scope import DATE_COLUMNS, select
+    from evidence.data.scope import DATE_COLUMNS, select
     from evidence_book import loaded_evidence
 
     dates = []
@@ -140,8 +140,8 @@ def _newest_date(app: Sphinx, scope) -> str | None:
 
 
 def _page(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
-    from evidence import citation
-    from evidence.feed import FEED
+    from evidence.release import citation
+    from evidence.release.feed import FEED
 
     if pagename not in app.env.all_docs:
         return  # genindex, search
@@ -171,7 +171,7 @@ def _page(app: Sphinx, pagename: str, templatename: str, context: dict, doctree)
 
 
 def _cite_box(cite, chapter) -> str:
-    from evidence import citation
+    from evidence.release import citation
 
     what = "chapter" if chapter else "review"
     e = html.escape
@@ -244,7 +244,7 @@ def _merge_generated(app: Sphinx, env, docnames, other) -> None:
 
 
 def _citation_html(app: Sphinx) -> str:
-    from evidence import citation
+    from evidence.release import citation
 
     cite = _state(app).cite
     e = html.escape
@@ -281,7 +281,7 @@ def _visit(self, node) -> None:
     if node["kind"] == "citation":
         self.body.append(_citation_html(app))
     elif node["kind"] == "whats-new":
-        from evidence import changes
+        from evidence.present import changes
 
         self.body.append(changes.render(_state(app).srcdir).html)
     else:
@@ -298,7 +298,8 @@ def _skip(self, node) -> None:
 def _write_outputs(app: Sphinx, exception) -> None:
     if exception or app.builder.format != "html":
         return
-    from evidence import export, feed, snapshots
+    from evidence.release import export, feed
+    from evidence.data import snapshots
 
     state = _state(app)
     out = Path(app.outdir)

@@ -88,7 +88,7 @@ PREWARM_STAMP = "evidence-prewarm.sha256"
 
 
 def _data_fingerprint(app: Sphinx) -> str:
-    from evidence.scope import inputs_fingerprint
+    from evidence.data.scope import inputs_fingerprint
 
     return inputs_fingerprint(Path(app.srcdir))
 
@@ -106,7 +106,7 @@ def _execution_folder(srcdir: Path) -> Path | None:
 # every executable page imports first. Importing a module has no effect on what a page shows
 # (the data is read when a page calls evidence.chapter), and the request is sent silently, so
 # the page's cells keep their execution counts from 1.
-WARM_IMPORTS = "import evidence.page, evidence.charts"
+WARM_IMPORTS = "import evidence.present.page, evidence.present.charts"
 
 
 def _kernel_manager(kernel_name: str = "python3"):

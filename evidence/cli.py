@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from .paths import BookNotFound, book_root
+from .data.paths import BookNotFound, book_root
 
 
 def _root(args) -> Path:
@@ -44,7 +44,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_format(args) -> int:
-    from .formatting import format_package
+    from .data.formatting import format_package
 
     outcomes = format_package(_root(args), check=args.check)
     refused = [o for o in outcomes if o.refused]
@@ -63,7 +63,7 @@ def cmd_format(args) -> int:
 
 
 def cmd_release(args) -> int:
-    from .release import ReleaseRefused, plan, release
+    from .release.cut import ReleaseRefused, plan, release
 
     root = _root(args)
     try:
@@ -85,7 +85,7 @@ def cmd_release(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from . import citation, export
+    from .release import citation, export
 
     root = _root(args)
     files = export.downloads(root, citation.load(root))
@@ -97,7 +97,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_assemble(args) -> int:
-    from .site import AssembleError, assemble
+    from .release.site import AssembleError, assemble
 
     releases = {}
     for item in args.release:

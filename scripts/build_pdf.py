@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the evidence package
-from evidence.browser import ARGS, charts_drawn, chromium_path, is_local, serve  # noqa: E402
+from evidence.release.browser import ARGS, charts_drawn, chromium_path, is_local, serve  # noqa: E402
 
 NAME = "car-t-neuroimmune.pdf"  # the home page links to this name
 

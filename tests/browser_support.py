@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from evidence.browser import ARGS, charts_drawn, chromium_path, is_local, serve
+from evidence.release.browser import ARGS, charts_drawn, chromium_path, is_local, serve
 
 CHROMIUM = chromium_path() or "/usr/bin/chromium"
 CHARTS_DRAWN = charts_drawn()

@@ -16,7 +16,7 @@ from conftest import REPO
 sys.path.insert(0, str(REPO))
 
 from evidence.bench import baseline, builds, reader, scale  # noqa: E402
-from evidence.browser import serve  # noqa: E402
+from evidence.release.browser import serve  # noqa: E402
 from evidence.bench.report import Run  # noqa: E402
 
 
@@ -80,7 +80,7 @@ def test_chart_renders_as_plain_altair_only_when_asked(monkeypatch):
     import altair as alt
     import pandas as pd
 
-    from evidence import charts
+    from evidence.present import charts
 
     chart = alt.Chart(pd.DataFrame({"a": [1, 2]})).mark_bar().encode(x="a:Q")
     assert 'class="evidence-chart"' in charts.render(chart, "t", "a test chart").html
@@ -96,7 +96,7 @@ def _spec_rows(fragment_html: str) -> list[int]:
 
 def test_long_tables_are_paged_and_charts_summarised_at_scale(data_copy):
     import evidence
-    from evidence import charts, tables
+    from evidence.present import charts, tables
 
     page = evidence.chapter("MG", root=data_copy)
     assert 'data-page-size' not in page.studies_table().html, "today's tables are short"
@@ -126,7 +126,8 @@ def test_long_tables_are_paged_and_charts_summarised_at_scale(data_copy):
 
 def test_outcomes_are_summarised_per_measure_and_window_at_scale(data_copy):
     import evidence
-    from evidence import charts, summary
+    from evidence.present import charts
+    from evidence.synthesis import summary
 
     page = evidence.chapter("MG", root=data_copy)
     scores, shares, _ = page._outcome_series()
@@ -169,7 +170,7 @@ def test_duplicate_chart_data_is_detected():
 def test_long_table_pager_filters_and_pages(tmp_path, browser):
     import pandas as pd
 
-    from evidence import tables
+    from evidence.present import tables
 
     frame = pd.DataFrame({"name": [f"row {i:03d}" for i in range(120)] + ["needle"]})
     fragment = tables.render(frame, [tables.Column("Name", lambda r: r["name"])], "pager", "A long table")

@@ -12,10 +12,12 @@ from conftest import REPO, copy_book
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "_ext"))
 
-from evidence import html as h  # noqa: E402
-from evidence import counts, paths, summary, tables  # noqa: E402
-from evidence.data import load  # noqa: E402
-from evidence.scope import Scope, digest, select  # noqa: E402
+from evidence.present import html as h  # noqa: E402
+from evidence.synthesis import counts, summary  # noqa: E402
+from evidence.data import paths  # noqa: E402
+from evidence.present import tables  # noqa: E402
+from evidence.data.load import load  # noqa: E402
+from evidence.data.scope import Scope, digest, select  # noqa: E402
 
 
 def _studies(rows):
@@ -159,7 +161,7 @@ def test_column_scope_shows_and_digests_only_its_columns(tmp_path):
 
 
 def test_digest_follows_the_package_code(tmp_path, monkeypatch):
-    import evidence.scope as scope_mod
+    import evidence.data.scope as scope_mod
 
     book = copy_book(tmp_path / "book")
     base = digest(Scope(disease="MS"), root=book)
@@ -269,7 +271,7 @@ def test_cohort_summary_and_patients_by_target_count_each_cohort_once():
 def test_report_labels_decode_latex_and_truncated_author_lists():
     from pybtex.database import parse_string
 
-    from evidence import bib as bibmod
+    from evidence.data import bib as bibmod
 
     bib = parse_string(r"""
 @misc{A, author = {{LMU Klinikum M{\"u}nchen}}, title = {t}, url = {https://x.org}}
@@ -288,7 +290,7 @@ def test_report_labels_need_no_plugin_lookup(monkeypatch):
     import pybtex.plugin
     from pybtex.database import parse_string
 
-    from evidence import bib as bibmod
+    from evidence.data import bib as bibmod
 
     def refuse(*args, **kwargs):
         raise AssertionError("plugin lookup while labelling a report")
@@ -415,7 +417,7 @@ def test_value_spread_describes_reported_values_per_group():
 
 
 def test_outcome_result_states_statistic_value_unit_and_dispersion():
-    from evidence.page import outcome_result
+    from evidence.present.outcomes import outcome_result
 
     labels = {"statistics": {"mean-change": "Mean change from baseline", "count": "Count"},
               "dispersions": {"IQR": "Interquartile range"}}
@@ -482,7 +484,7 @@ def _safety(rows):
 
 
 def test_summary_of_findings_uses_one_number_per_cohort_and_exact_intervals():
-    from evidence import findings
+    from evidence.synthesis import findings
 
     studies = _studies([
         ("interim", "cohort-a", "2024", 5, "single-arm-trial", "peer-reviewed", "MG", "CD19"),

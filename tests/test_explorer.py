@@ -51,9 +51,10 @@ def test_without_a_repository_the_correction_link_goes_to_the_contributing_guide
 
 def test_with_a_repository_the_correction_link_fills_in_the_issue_form(monkeypatch):
     import evidence
-    from evidence import explorer
+    from evidence.data import paths
+    from evidence.present import explorer
 
-    monkeypatch.setenv(explorer.REPOSITORY_ENV, "https://github.com/example-org/car-t-review/")
+    monkeypatch.setenv(paths.REPOSITORY_ENV, "https://github.com/example-org/car-t-review/")
     page = evidence.chapter(root=REPO)
     markup = page.explorer_studies().html + page.explorer_trials().html
     hrefs = [h.replace("&amp;", "&") for h in re.findall(r'class="explorer-report" href="([^"]+)"', markup)]
@@ -71,8 +72,8 @@ def test_with_a_repository_the_correction_link_fills_in_the_issue_form(monkeypat
         seen.add((query["table"], query["row"]))
     assert ("studies", "qin-2023-nmosd") in seen and ("trials", "NCT04561557") in seen
     # an address that is not https is not used: back to the contributing guide
-    monkeypatch.setenv(explorer.REPOSITORY_ENV, "git@github.com:example-org/car-t-review.git")
-    assert explorer.repository_url(REPO) is None
+    monkeypatch.setenv(paths.REPOSITORY_ENV, "git@github.com:example-org/car-t-review.git")
+    assert paths.repository_url(REPO) is None
 
 
 # -- in the browser ---------------------------------------------------------------------------

@@ -24,7 +24,8 @@ import yaml
 from conftest import REPO, SITE_URL, run_evidence
 
 sys.path.insert(0, str(REPO))
-from evidence import citation, snapshots  # noqa: E402
+from evidence.release import citation
+from evidence.data import snapshots  # noqa: E402
 
 BIN = Path(sys.executable).parent
 TODAY = dt.date.today().isoformat()

@@ -17,7 +17,7 @@ from conftest import REPO, run_evidence, scope_in_words
 
 sys.path.insert(0, str(REPO))
 
-from evidence import certainty as cert, findings  # noqa: E402
+from evidence.synthesis import certainty as cert, findings  # noqa: E402
 
 DATA = REPO / "data"
 DISEASE_CHAPTERS = {"MS": "chapters/ms", "NMOSD": "chapters/nmosd", "MOGAD": "chapters/mogad",

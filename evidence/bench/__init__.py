@@ -16,7 +16,7 @@ import datetime as dt
 import tempfile
 from pathlib import Path
 
-from ..paths import book_root
+from ..data.paths import book_root
 from .validation import run_validation
 
 PARTS = ("validation", "builds", "reader", "scale", "baseline")

@@ -17,7 +17,7 @@ import re
 import shutil
 from pathlib import Path
 
-from ..charts import MODE_ENV
+from ..present.charts import MODE_ENV
 from . import common
 
 BUILD_COMMAND = "jb build ."

@@ -24,7 +24,7 @@ import re
 from pathlib import Path
 from urllib.parse import urlparse
 
-from ..browser import ARGS, CHART_SELECTOR, charts_drawn, chromium_path, is_local, serve
+from ..release.browser import ARGS, CHART_SELECTOR, charts_drawn, chromium_path, is_local, serve
 
 CHROMIUM = chromium_path() or "/usr/bin/chromium"
 CHART_LIBRARY = re.compile(r"vega(-lite|-embed)?(@[^/?]*)?(\.min)?(\.js)?(\?|$)")

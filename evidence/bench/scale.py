@@ -16,8 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from ..csvfile import canonical_bytes, read_csv
-from ..paths import book_root, read_descriptor
+from ..data.csvfile import canonical_bytes, read_csv
+from ..data.paths import book_root, read_descriptor
 from . import common
 
 SYNTHETIC_NCT = 90_000_000  # NCT9xxxxxxx: not yet issued by ClinicalTrials.gov

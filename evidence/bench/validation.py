@@ -11,9 +11,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from ..csvfile import canonical_bytes
-from ..paths import read_descriptor
-from ..paths import book_root
+from ..data.csvfile import canonical_bytes
+from ..data.paths import book_root, read_descriptor
 from ..validate import validate
 
 TARGET_SECONDS = 3.0

@@ -19,7 +19,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from .. import paths
+from ..data import paths
 from . import judgements, plausibility
 from .problems import Problem, Problems
 from .references import check_bibliography

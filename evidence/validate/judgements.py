@@ -6,7 +6,7 @@ domain of its tool, with its overall appraisal the most serious domain judgement
 """
 from __future__ import annotations
 
-from ..certainty import DOWNGRADES, LEVELS, UPGRADE, implied_level
+from ..data.grade import DOWNGRADES, LEVELS, UPGRADE, implied_level
 from .problems import Problems
 from .schema import Table
 

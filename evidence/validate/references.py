@@ -14,7 +14,7 @@ from pathlib import Path
 from pybtex.database import BibliographyData, parse_string
 from pybtex.scanner import PybtexSyntaxError
 
-from ..csvfile import decode_utf8
+from ..data.csvfile import decode_utf8
 from .identifiers import DOI, PMID, URL
 from .problems import Problems
 from .text import ACTIVE

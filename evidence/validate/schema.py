@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..csvfile import CsvFile, read_csv
+from ..data.csvfile import CsvFile, read_csv
 from .problems import Problems
 from .text import text_problems
 

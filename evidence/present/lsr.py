@@ -12,12 +12,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import html as h, summary, tables
+from ..synthesis import summary
+from . import html as h
+from . import tables
+from .views import view
 
 
 def releases(root: Path) -> list[tuple[str, str]]:
     """(version, release date) of every release, oldest first."""
-    from .snapshots import snapshots
+    from ..data.snapshots import snapshots
 
     return [(s.version, s.released) for s in snapshots(root)]
 
@@ -53,6 +56,7 @@ def flow_by_version(screening: pd.DataFrame, studies: pd.DataFrame | None,
     return pd.DataFrame(rows, columns=["step", "level", *[t for t, _ in flows]])
 
 
+@view("screening_flow_by_version_table")
 def flow_table(page) -> h.Fragment:
     frame = flow_by_version(page.table("screening"), page._tables.get("studies"),
                             releases(page.ev.root))
@@ -63,3 +67,27 @@ def flow_table(page) -> h.Fragment:
     return tables.render(frame, cols, "screening-flow-by-version",
                          "Flow of records per version of the review (PRISMA-LSR), counted from "
                          "data/screening.csv by the date each record was searched.")
+
+
+@view
+def screening_flow_table(page) -> h.Fragment:
+    """The PRISMA-style flow of records, counted from the screening log."""
+    flow = summary.screening_flow(page.table("screening"), page.optional("studies"))
+    label = page.ev.label
+    steps = [("Records found by the searches", flow["n_records"], 0),
+             ("Duplicates removed", flow["n_duplicates"], 1),
+             ("Records screened", flow["n_screened"], 0),
+             ("Records excluded", flow["n_excluded"], 1)]
+    steps += [(label("exclusion_reasons", code), n, 2)
+              for code, n in flow["excluded_by_reason"].items()]
+    steps += [("Records included", flow["n_included"], 0),
+              ("Clinical reports (records)", flow["n_included_clinical"], 1),
+              ("Preclinical studies (records)", flow["n_included_preclinical"], 1),
+              ("Trial registry records", flow["n_included_trial_records"], 1),
+              ("Background sources", flow["n_included_background"], 1)]
+    frame = pd.DataFrame(steps, columns=["step", "records", "level"])
+    cols = [tables.Column("Step", lambda r: f'<span class="flow-level-{int(r["level"])}">'
+                                            f'{h.text(r["step"])}</span>'),
+            tables.Column("Records", lambda r: h.text(r["records"]), numeric=True)]
+    return tables.render(frame, cols, "screening-flow",
+                         "Flow of records through the search (PRISMA-style), from data/screening.csv.")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..data.snapshots import Delta, RowChange, summary_lines, whats_new
 from . import html as h
-from .snapshots import Delta, RowChange, summary_lines, whats_new
 
 DETAIL_TABLES = {"studies": ("Clinical reports", "study_id"),
                  "trials": ("Registered trials", "registry_id")}

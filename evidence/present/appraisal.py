@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import html as h, tables
+from . import html as h
+from . import tables
 
 
 def domain_rows(ev, appraisal: pd.DataFrame) -> dict[str, list[tuple[str, str, str]]]:

@@ -15,7 +15,7 @@ import json
 import shutil
 from pathlib import Path
 
-from .snapshots import version_key
+from ..data.snapshots import version_key
 
 VERSIONS = "versions.json"
 

@@ -12,19 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-# (column, label) of the GRADE domains that can lower the certainty, in GRADE's order
-DOWNGRADES = (("risk_of_bias", "risk of bias"), ("inconsistency", "inconsistency"),
-              ("indirectness", "indirectness"), ("imprecision", "imprecision"),
-              ("publication_bias", "publication bias"))
-UPGRADE = ("upgrade", "upgrade")
-LEVELS = ("very-low", "low", "moderate", "high")  # by rank, lowest first
-
-
-def implied_level(start: str, changes: list[int]) -> str:
-    """The level after the changes: GRADE moves one level per step, never below very low
-    nor above high."""
-    rank = LEVELS.index(start) + sum(changes)
-    return LEVELS[max(0, min(len(LEVELS) - 1, rank))]
+from ..data.grade import DOWNGRADES, LEVELS, UPGRADE, implied_level  # noqa: F401 (read here)
 
 
 def changes_of(row) -> list[tuple[str, int, str]]:

@@ -21,7 +21,7 @@ from .paths import data_dir, package_dir
 if TYPE_CHECKING:  # pandas is imported only when data are loaded: a no-change rebuild skips it
     import pandas as pd
 
-    from .data import Evidence
+    from .load import Evidence
 
 EVIDENCE_TABLES = ("studies", "outcomes", "safety", "trials", "trial-diseases",
                    "preclinical", "screening", "oncology-comparators", "errata", "audit",
@@ -127,7 +127,7 @@ def digest(scope: Scope, ev: Evidence | None = None, root: Path | None = None) -
     """sha256 of everything a page in this scope can show: its rows, the BibTeX entries they
     name, every vocabulary, the package descriptor and the package's code."""
     if ev is None:
-        from .data import load
+        from .load import load
 
         ev = load(root)
     h = hashlib.sha256()
@@ -169,7 +169,7 @@ def _shared_part(ev: Evidence) -> bytes:
 def _repository(root: Path | None) -> str:
     if root is None:
         return ""
-    from .explorer import repository_url  # imports pandas: only when a digest is computed
+    from .paths import repository_url
 
     return repository_url(root) or ""
 

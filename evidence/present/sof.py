@@ -11,7 +11,11 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from . import certainty as cert, counts, findings, html as h, tables
+from ..synthesis import certainty as cert
+from ..synthesis import counts, findings
+from . import html as h
+from . import tables
+from .views import view
 
 if TYPE_CHECKING:
     from .page import Page
@@ -81,6 +85,7 @@ def outcomes(page: "Page") -> h.Fragment:
                          f"then harms, with the certainty of the evidence. {SUMMED}")
 
 
+@view("certainty_judgements")
 def judgements(page: "Page") -> h.Fragment:
     """The certainty judgements behind the page's ratings: start, each change and its reason."""
     frame = page.table("certainty")
@@ -116,6 +121,7 @@ def group_label(page: "Page", group: str) -> str:
     return " and ".join(page.ev.label("diseases", c) for c in group.split("+"))
 
 
+@view("summary_of_findings")
 def page_summary(page: "Page") -> h.Fragment:
     parts = [evidence_base(page), outcomes(page)]
     return h.Fragment("".join(p.html for p in parts), "\n".join(p.plain for p in parts))
@@ -124,6 +130,7 @@ def page_summary(page: "Page") -> h.Fragment:
 KINDS = {None: "Key outcomes", "benefit": "Benefits", "harm": "Harms"}
 
 
+@view("summary_of_findings_by_disease")
 def by_disease(page: "Page", kind: str | None = None) -> h.Fragment:
     """Every disease group side by side: the key outcomes with data (only benefits or harms
     when `kind` says so), each a crude total of the group's cohorts with an exact interval,
@@ -183,6 +190,7 @@ def forest_rows(page: "Page") -> tuple[pd.DataFrame, pd.DataFrame]:
             pd.DataFrame(bands, columns=["outcome", "product", "percent"]))
 
 
+@view("safety_forest_chart")
 def forest_chart(page: "Page") -> h.Fragment:
     from . import charts
 

@@ -18,8 +18,9 @@ from pathlib import Path
 
 import yaml
 
-from . import citation, snapshots
-from .csvfile import write_atomic
+from ..data import snapshots
+from ..data.csvfile import write_atomic
+from . import citation
 
 CHANGELOG = "CHANGELOG.md"
 CHANGELOG_HEAD = """# Changelog
@@ -60,7 +61,7 @@ def _changelog(root: Path, entry: str) -> str:
 def plan(root: Path, version: str, date: str | None = None, version_doi: str | None = None,
          today: dt.date | None = None) -> dict[Path, str]:
     """The files a release writes, with their new contents; raises ReleaseRefused."""
-    from .validate import validate
+    from ..validate import validate
 
     today = today or dt.date.today()
     if not citation.SEMVER.match(version):

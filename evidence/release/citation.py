@@ -22,7 +22,7 @@ from pathlib import Path
 
 import yaml
 
-from .paths import read_descriptor
+from ..data.paths import read_descriptor
 
 CFF = "CITATION.cff"
 ZENODO = ".zenodo.json"

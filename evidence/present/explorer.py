@@ -15,37 +15,20 @@ from __future__ import annotations
 
 import html
 import json
-import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable
 from urllib.parse import urlencode
 
 import pandas as pd
-import yaml
 
+from ..data.paths import repository_url
 from . import html as h
+from .views import followup, view
 
 EXPLORER_CLASS = "evidence-explorer"
-REPOSITORY_ENV = "EVIDENCE_REPOSITORY_URL"
 CONTRIBUTING = "contributing.html#corrections"  # the contributing guide, from chapters/
 NOT_REPORTED = "-"  # filter value of an empty cell
 _NUM = ' class="num"'
-
-
-def repository_url(root: Path) -> str | None:
-    """The repository's web address, from one place: EVIDENCE_REPOSITORY_URL if set, else
-    `repository.url` in the book's `_config.yml`. Anything but an https URL counts as unset."""
-    url = os.environ.get(REPOSITORY_ENV, "").strip()
-    if not url:
-        config = root / "_config.yml"
-        if config.exists():
-            loaded = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
-            url = str((loaded.get("repository") or {}).get("url") or "").strip()
-    url = url.rstrip("/")
-    if url.endswith(".git"):
-        url = url[:-4]
-    return url if url.startswith("https://") else None
 
 
 def correction_link(repo: str | None, table: str, row: str) -> str:
@@ -256,3 +239,17 @@ def trials(ev, frame: pd.DataFrame, diseases: pd.DataFrame, studies_frame: pd.Da
                   caption="Every registered trial in the review, by registry id; status as shown "
                           "on the registry record on the date it was read.",
                   cols=cols, filters=filters)
+
+
+@view
+def explorer_studies(page) -> h.Fragment:
+    """Every clinical report, to search, filter and sort; rows anchored as #study-<id>."""
+    return studies(page.ev, page.studies, page.report_labels(page.studies),
+                   repository_url(page.ev.root), followup, page.table("appraisal"))
+
+
+@view
+def explorer_trials(page) -> h.Fragment:
+    """Every registered trial, to search, filter and sort; rows anchored as #trial-<id>."""
+    return trials(page.ev, page.trials, page.table("trial-diseases"), page.studies,
+                  repository_url(page.ev.root))

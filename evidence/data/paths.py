@@ -11,7 +11,10 @@ import json
 import os
 from pathlib import Path
 
+import yaml
+
 ENV_VAR = "EVIDENCE_BOOK_ROOT"
+REPOSITORY_ENV = "EVIDENCE_REPOSITORY_URL"
 DESCRIPTOR = "datapackage.json"  # in data/: the one description of the tables
 MARKERS = ("_config.yml", "data/datapackage.json")
 
@@ -50,3 +53,18 @@ def read_descriptor(data: Path) -> dict:
 
 def package_dir() -> Path:
     return Path(__file__).resolve().parent
+
+
+def repository_url(root: Path) -> str | None:
+    """The repository's web address, from one place: EVIDENCE_REPOSITORY_URL if set, else
+    `repository.url` in the book's `_config.yml`. Anything but an https URL counts as unset."""
+    url = os.environ.get(REPOSITORY_ENV, "").strip()
+    if not url:
+        config = root / "_config.yml"
+        if config.exists():
+            loaded = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+            url = str((loaded.get("repository") or {}).get("url") or "").strip()
+    url = url.rstrip("/")
+    if url.endswith(".git"):
+        url = url[:-4]
+    return url if url.startswith("https://") else None

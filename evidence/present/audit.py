@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import bib as bibmod, html as h, tables
-from .counts import PatientCount
-from .data import Evidence
+from ..data import bib as bibmod
+from ..data.load import Evidence
+from ..synthesis.counts import PatientCount
+from . import html as h
+from . import tables
+from .views import view
 
 STATUSES = ("held", "excluded", "not-found", "unresolved")
 
@@ -85,3 +88,16 @@ def _url(bib, key: str) -> str | None:
         return None
     doi = entry.fields.get("doi")
     return f"https://doi.org/{doi}" if doi else entry.fields.get("url")
+
+
+@view
+def audit_summary_table(page) -> h.Fragment:
+    """Per audited review: how many of its neuroimmune cases this review holds, excluded or
+    could not find."""
+    return summary_table(page.ev, page.table("audit"))
+
+
+@view
+def audit_cases_table(page) -> h.Fragment:
+    """Each neuroimmune case of the audited reviews and where this review stands on it."""
+    return cases_table(page.ev, page.table("audit"), page.studies)

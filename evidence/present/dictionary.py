@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..data.load import Evidence
 from . import html as h
 from . import tables
-from .data import Evidence
+from .views import view
 
 
 def anchor(resource_name: str) -> str:
@@ -83,3 +84,10 @@ def dictionary(ev: Evidence, group: str) -> h.Fragment:
     parts = [vocabulary_table(ev, res) if vocab else resource_table(res)
              for res in ev.descriptor["resources"] if res["name"].startswith("vocab-") == vocab]
     return h.Fragment("\n".join(p.html for p in parts), "\n\n".join(p.plain for p in parts))
+
+
+@view
+def data_dictionary(page, group: str) -> h.Fragment:
+    """The columns of every evidence table ("tables") or the codes of every vocabulary
+    ("vocabularies"), from data/datapackage.json."""
+    return dictionary(page.ev, group)

@@ -13,9 +13,9 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..data.csvfile import read_csv, write_atomic
+from ..data.paths import read_descriptor
 from .citation import Citation
-from .csvfile import read_csv, write_atomic
-from .paths import read_descriptor
 
 PACKAGE = "car-t-neuroimmune-evidence"
 LICENCE_NOTE = ("Text and data: Creative Commons Attribution 4.0 International (CC BY 4.0), "

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape, quoteattr
 
+from ..data.snapshots import UNRELEASED, Delta, summary_lines
 from .citation import Citation
-from .snapshots import UNRELEASED, Delta, summary_lines
 
 # RFC 4151 tag URIs: stable ids that do not depend on where the site is published
 TAG = "tag:team@car-t-review.invalid,2026:car-t-neuroimmune-review"
