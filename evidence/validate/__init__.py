@@ -9,6 +9,7 @@ problem found, sorted by file and line; it never writes. The checks, by module:
 - `references`   — refs.bib parses with pybtex and each entry has its type's fields
 - `plausibility` — counts, cohorts, identifiers, dates and the screening log's links
 - `judgements`   — certainty ratings follow from their changes, key outcomes name real codes
+- `evidence.watch.checks` — the watch's queue agrees with the screening log and trials.csv
 """
 from __future__ import annotations
 
@@ -104,4 +105,8 @@ def validate(root: Path, today: dt.date | None = None) -> list[Problem]:
     if tables:
         plausibility.check(tables, today, problems)
         judgements.check(tables, problems)
+        # imported here: the watch's modules import the validator's identifier rules
+        from ..watch import checks as watch_checks
+
+        watch_checks.check(tables, bib.identifiers, problems)
     return problems.sorted()
