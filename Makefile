@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: build test install validate format release export bench serve clean lock pdf
+.PHONY: build test install validate format release export bench serve clean lock pdf watch screen
 
 build: $(STAMP)  ## strict build of the site into _build/html
 	$(BIN)/jb build -W -n --keep-going .
@@ -30,6 +30,13 @@ release: $(STAMP) ## cut a release: make release VERSION=X.Y.Z (snapshot, CITATI
 
 export: $(STAMP)  ## write the downloads into dist/
 	$(BIN)/python -m evidence export --out dist
+
+watch: $(STAMP)   ## run the saved queries (ClinicalTrials.gov, PubMed); queue what is new in data/queue.csv
+	$(BIN)/python -m evidence watch
+
+screen: $(STAMP)  ## decide on a queued record: make screen ARGS="pmid:41234567 --decision excluded --reason review"
+	@test -n "$(ARGS)" || { echo 'usage: make screen ARGS="RECORD --decision included|excluded [--reason CODE] | NCT... --accept"' >&2; exit 2; }
+	$(BIN)/python -m evidence screen $(ARGS)
 
 bench: $(STAMP)   ## all benchmarks; prints the figures, writes benchmarks/results.md (BENCH="--only builds" for a part)
 	$(BIN)/python -m evidence bench $(BENCH)

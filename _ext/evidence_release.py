@@ -11,8 +11,10 @@ package (evidence cut-off, checked_on dates) and the release snapshots in `relea
    "last updated" date (the newest `checked_on` of the evidence the page shows; the release
    date for pages without data) and a "Cite this chapter" box (text, BibTeX, RIS).
 3. Directives for the back matter: `{evidence-citation}` (how to cite the book),
-   `{evidence-downloads}` (the download list) and `{evidence-whats-new}` (the changes between
-   releases, from evidence.present.changes; no kernel is started for it). They render when pages
+   `{evidence-downloads}` (the download list), `{evidence-whats-new}` (the changes between
+   releases, from evidence.present.changes; no kernel is started for it) and `{evidence-watch}`
+   (when the registry and literature watch last ran, what awaits screening:
+   evidence.present.watch). They render when pages
    are written, from this build's state, so they never show another build's version.
 4. After the build: `downloads/` (evidence.release.export), the Atom feed `whats-new.xml`
    (evidence.release.feed) and `versions.json`.
@@ -55,11 +57,13 @@ class _State:
             digest.update(item.name.encode() + b"\0" + item.content)
         self.downloads_digest = digest.hexdigest()[:16]
         self.changes_digest = _changes_inputs(srcdir)
+        self.watch_digest = _watch_inputs(srcdir)
 
     def digest(self, kind: str) -> str:
         """What a generated block of this kind depends on (beyond the version, which is in
         html_context and rewrites every page anyway)."""
-        return {"downloads": self.downloads_digest, "whats-new": self.changes_digest}.get(kind, "")
+        return {"downloads": self.downloads_digest, "whats-new": self.changes_digest,
+                "watch": self.watch_digest}.get(kind, "")
 
 
 def _changes_inputs(srcdir: Path) -> str:
@@ -73,6 +77,20 @@ def _changes_inputs(srcdir: Path) -> str:
              if r["name"] in SNAPSHOT_TABLES]
     for path in [*files, *sorted((srcdir / RELEASES).glob("*.json"))]:
         h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
+
+
+def _watch_inputs(srcdir: Path) -> str:
+    """Digest of what the watch's status shows: the queue and the log of runs."""
+    from evidence.paths import read_descriptor
+    from evidence.present.watch import STATUS_INPUTS
+
+    h = hashlib.sha256()
+    data = srcdir / "data"
+    for resource in read_descriptor(data)["resources"]:
+        if resource["name"] in STATUS_INPUTS:
+            path = data / resource["path"]
+            h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()[:16]
 
 
@@ -208,6 +226,10 @@ class WhatsNewDirective(_Generated):
     kind = "whats-new"
 
 
+class WatchDirective(_Generated):
+    kind = "watch"
+
+
 # A page holding a data-dependent block is read again when what the block shows changed (and
 # only that page): the digest each block saw when its page was read is kept in the environment.
 GENERATED = "evidence_generated_pages"
@@ -284,6 +306,10 @@ def _visit(self, node) -> None:
         from evidence.present import changes
 
         self.body.append(changes.render(_state(app).srcdir).html)
+    elif node["kind"] == "watch":
+        from evidence.present.watch import status_html
+
+        self.body.append(status_html(_state(app).srcdir))
     else:
         here = self.builder.get_target_uri(self.builder.current_docname)
         self.body.append(_downloads_html(app, lambda target: relative_uri(here, target)))
@@ -323,4 +349,5 @@ def setup(app: Sphinx) -> dict:
     app.add_directive("evidence-citation", CitationDirective)
     app.add_directive("evidence-downloads", DownloadsDirective)
     app.add_directive("evidence-whats-new", WhatsNewDirective)
+    app.add_directive("evidence-watch", WatchDirective)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -10,6 +10,9 @@
     export     write the downloads (tables as CSV, the data package as zip, JSON, refs.bib)
     bench      benchmarks: validator, build times, reader cost, scale, and the same book in
                a default Jupyter Book configuration; writes benchmarks/results.md
+    watch      run the saved queries on ClinicalTrials.gov and PubMed; queue new records and
+               changed trials in data/queue.csv (never edits the evidence)
+    screen     decide on a queued record (into screening.csv) or accept a trial's changes
 """
 from __future__ import annotations
 
@@ -123,6 +126,45 @@ def cmd_bench(args) -> int:
     return run(args)
 
 
+def cmd_watch(args) -> int:
+    from .watch.config import WatchError
+    from .watch.run import watch
+
+    try:
+        done = watch(_root(args))
+    except WatchError as err:
+        print(f"watch failed, nothing changed: {err}", file=sys.stderr)
+        return 1
+    print(f"watch {done.ran_on}: {done.queries} queries, {done.records_found} records found, "
+          f"{done.new_records} new; {done.trials_checked} trials checked, {done.trial_changes} "
+          f"changes; {done.awaiting} queued rows await screening")
+    for file in done.written:
+        print(f"wrote {file}")
+    return 0
+
+
+def cmd_screen(args) -> int:
+    from .watch.config import WatchError
+    from .watch.screen import accept, decide
+
+    try:
+        if args.accept:
+            written = accept(_root(args), args.record)
+        elif args.decision:
+            written = decide(_root(args), args.record, args.decision, args.reason or "",
+                             args.note or "", args.study_id or "", args.registry_id or "",
+                             args.bibkey or "")
+        else:
+            raise WatchError("say --decision included|excluded (a new record) or --accept "
+                             "(a trial change)")
+    except WatchError as err:
+        print(f"screen: {err}", file=sys.stderr)
+        return 1
+    for file in written:
+        print(f"wrote {file}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m evidence", description=__doc__,
                                   formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -162,6 +204,20 @@ def parser() -> argparse.ArgumentParser:
     bench.add_argument("--out", help="where to write the results (default: benchmarks/results.md)")
     bench.add_argument("--no-write", action="store_true", help="print only, write no results file")
     bench.set_defaults(run=cmd_bench)
+    sub.add_parser("watch", help="queue new records and changed trials (data/queue.csv)"
+                   ).set_defaults(run=cmd_watch)
+    scr = sub.add_parser("screen", help="decide on a queued record, or accept a trial's changes")
+    scr.add_argument("record", help="a queued record (pmid:41234567, 41234567, nct:NCT01234567) "
+                                    "or, with --accept, a trial (NCT01234567)")
+    scr.add_argument("--decision", choices=("included", "excluded"))
+    scr.add_argument("--reason", metavar="CODE", help="exclusion reason (data/vocab/exclusion_reasons.csv)")
+    scr.add_argument("--note", help="free text: details of the exclusion or what the record was used for")
+    scr.add_argument("--study-id", help="included: the study it became (data/studies.csv)")
+    scr.add_argument("--registry-id", help="included: the trial it became (data/trials.csv)")
+    scr.add_argument("--bibkey", help="included: the refs.bib entry it is cited as")
+    scr.add_argument("--accept", action="store_true",
+                     help="take the registry's values of every queued change of this trial")
+    scr.set_defaults(run=cmd_screen)
     return top
 
 

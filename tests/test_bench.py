@@ -126,11 +126,11 @@ def test_long_tables_are_paged_and_charts_summarised_at_scale(data_copy):
 
 def test_outcomes_are_summarised_per_measure_and_window_at_scale(data_copy):
     import evidence
-    from evidence.present import charts
+    from evidence.present import charts, outcomes
     from evidence.synthesis import summary
 
     page = evidence.chapter("MG", root=data_copy)
-    scores, shares, _ = page._outcome_series()
+    scores, shares, _ = outcomes._outcome_series(page)
     detailed = _spec_rows(page.outcomes_chart().html)
     assert sorted(detailed) == sorted([len(scores), len(shares)]), "one point per reported value today"
     per_copy = pd.concat([scores["study_id"], shares["study_id"]]).nunique()

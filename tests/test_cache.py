@@ -253,3 +253,23 @@ def test_a_figure_newly_quoted_in_the_text_is_glued_at_the_next_build(built_copy
     page = (built_copy / "_build" / "html" / "chapters" / "mg.html").read_text("utf-8")
     shown = re.search(r'Quoted by the cache test: <span class="pasted-text">([^<]+)</span>', page)
     assert shown and float(shown.group(1)) == float(row["value"])
+
+
+def test_a_watch_run_updates_whats_new_without_executing_a_page(built_copy):
+    """What's new shows the watch's state from data/queue.csv and data/watch_runs.csv: after a
+    run is logged and a record queued, an incremental build shows both, and no chapter is
+    executed again (no chapter's data changed)."""
+    shown = (built_copy / "_build/html/chapters/whats-new.html").read_text("utf-8")
+    assert "has not run yet" in shown
+    with (built_copy / "data/watch_runs.csv").open("a", encoding="utf-8") as handle:
+        handle.write("2026-12-01,4,7,1,30,0\n")
+    with (built_copy / "data/queue.csv").open("a", encoding="utf-8") as handle:
+        handle.write("pmid:99000001,new-record,pubmed,pmid:99000001,,Test fixture title,2026-12,"
+                     "pubmed-products,,,,,https://pubmed.ncbi.nlm.nih.gov/99000001/,2026-12-01\n")
+    before = _hashes(built_copy)
+    build = jb_build(built_copy, *STRICT)
+    assert build.returncode == 0, build.log[-3000:]
+    page = build.page("chapters/whats-new")
+    assert '<time datetime="2026-12-01">2026-12-01</time>' in page
+    assert "<strong>1</strong> new record and" in page
+    assert _executed_since(built_copy, before) == set()

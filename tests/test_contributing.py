@@ -47,7 +47,8 @@ def check_jsonschema(schema: str, *files: Path) -> subprocess.CompletedProcess:
 
 
 def test_workflows_match_the_github_workflow_schema():
-    assert {p.name for p in WORKFLOWS} >= {"pr-checks.yml", "deploy.yml", "scheduled-rebuild.yml"}
+    assert {p.name for p in WORKFLOWS} >= {"pr-checks.yml", "deploy.yml", "scheduled-rebuild.yml",
+                                          "watch.yml"}
     done = check_jsonschema("vendor.github-workflows", *WORKFLOWS)
     assert done.returncode == 0, done.stdout + done.stderr
 
@@ -71,6 +72,12 @@ def test_workflows_cover_the_required_events():
     triggers = {p.name: yaml.safe_load(p.read_text("utf-8"))[True] for p in WORKFLOWS}  # "on" → True
     assert "pull_request" in triggers["pr-checks.yml"]
     assert "schedule" in triggers["scheduled-rebuild.yml"]
+    # the weekly watch proposes its queue as a pull request, with a maintained action
+    assert "schedule" in triggers["watch.yml"] and "workflow_dispatch" in triggers["watch.yml"]
+    watch = yaml.safe_load((GITHUB / "workflows" / "watch.yml").read_text("utf-8"))
+    steps = [s for job in watch["jobs"].values() for s in job.get("steps", [])]
+    assert any(s.get("run") == "make watch" for s in steps)
+    assert any(s.get("uses", "").startswith("peter-evans/create-pull-request@v") for s in steps)
     deploy = yaml.safe_load((GITHUB / "workflows" / "deploy.yml").read_text("utf-8"))
     steps = [s.get("uses", "") for job in deploy["jobs"].values() for s in job.get("steps", [])]
     assert any(s.startswith("actions/deploy-pages@") for s in steps)

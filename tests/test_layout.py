@@ -9,7 +9,7 @@ import ast
 from conftest import REPO
 
 PACKAGE = REPO / "evidence"
-STAGES = ("data", "validate", "synthesis", "present", "release", "bench")
+STAGES = ("data", "validate", "watch", "synthesis", "present", "release", "bench")
 MAX_MODULE_LINES = 400
 MAX_CLASS_LINES = 250
 

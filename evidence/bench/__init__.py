@@ -1,4 +1,5 @@
-"""`python -m evidence bench`: benchmarks that print figures (never timed tests).
+"""Stage 7, the benchmarks: `python -m evidence bench`, figures printed (never timed tests).
+May import every other stage.
 
 - `validation` — the validator on synthetic data (target: 10,000 studies with their 10,000
   references in at most 3 s on the project's 2-core machine)

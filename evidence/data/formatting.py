@@ -42,12 +42,20 @@ def canonical(root: Path, resource: dict) -> tuple[bytes | None, bytes, str | No
     for row in table.rows:
         if len(row.cells) != width:
             return None, table.raw, f"line {row.line}: {len(row.cells)} cells, header has {width}"
-    order = [table.header.index(name) for name in names]
-    rows = [[row.cells[i] for i in order] for row in table.rows]
+    records = [dict(zip(table.header, row.cells)) for row in table.rows]
+    return table_bytes(resource, records), table.raw, None
+
+
+def table_bytes(resource: dict, records: list[dict]) -> bytes:
+    """The canonical content of a table holding `records` (dicts by column name): the
+    descriptor's column order, evidence rows sorted by primary key. Commands that write
+    tables (the watch, screening) use it too, so their output needs no formatting."""
+    names = [f["name"] for f in resource["schema"]["fields"]]
+    rows = [[record.get(name, "") for name in names] for record in records]
     if not resource["name"].startswith("vocab-"):
         key = [names.index(column) for column in _key(resource)]
         rows.sort(key=lambda cells: [cells[i] for i in key])
-    return canonical_bytes(names, rows), table.raw, None
+    return canonical_bytes(names, rows)
 
 
 def format_package(root: Path, check: bool = False) -> list[Outcome]:

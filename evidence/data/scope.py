@@ -26,6 +26,9 @@ if TYPE_CHECKING:  # pandas is imported only when data are loaded: a no-change r
 EVIDENCE_TABLES = ("studies", "outcomes", "safety", "trials", "trial-diseases",
                    "preclinical", "screening", "oncology-comparators", "errata", "audit",
                    "certainty", "appraisal")
+# tables a page shows only when it names them (not part of "everything"): the Methods page's
+# saved queries of the watch
+NAMED_ONLY_TABLES = ("watch-queries",)
 # what a disease page (`evidence.chapter("MG")`) shows: its reports, their appraisal and
 # trials, and the certainty of its evidence
 DISEASE_TABLES = ("studies", "outcomes", "safety", "trials", "trial-diseases", "certainty",
@@ -54,9 +57,10 @@ class Scope:
             object.__setattr__(self, "disease", "+".join(self.disease))
         if self.tables is not None:
             object.__setattr__(self, "tables", tuple(self.tables))
-            unknown = set(self.tables) - set(EVIDENCE_TABLES)
+            unknown = set(self.tables) - set(EVIDENCE_TABLES) - set(NAMED_ONLY_TABLES)
             if unknown:
-                raise ValueError(f"unknown table(s) {sorted(unknown)}; known: {EVIDENCE_TABLES}")
+                raise ValueError(f"unknown table(s) {sorted(unknown)}; known: "
+                                 f"{EVIDENCE_TABLES + NAMED_ONLY_TABLES}")
         if self.columns is not None:
             items = self.columns.items() if isinstance(self.columns, dict) else self.columns
             normal = tuple(sorted((table, tuple(sorted(set(cols)))) for table, cols in items))

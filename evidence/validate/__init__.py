@@ -1,4 +1,5 @@
-"""The data checks behind `python -m evidence validate` and the build's gate.
+"""Stage 2, the validation: the data checks behind `python -m evidence validate` and the
+build's gate. May import `evidence.data` only.
 
 `validate(root)` reads the data package and refs.bib of the book at `root` and returns every
 problem found, sorted by file and line; it never writes. The checks, by module:
@@ -9,6 +10,7 @@ problem found, sorted by file and line; it never writes. The checks, by module:
 - `references`   — refs.bib parses with pybtex and each entry has its type's fields
 - `plausibility` — counts, cohorts, identifiers, dates and the screening log's links
 - `judgements`   — certainty ratings follow from their changes, key outcomes name real codes
+- `queue`        — the watch's queue agrees with the screening log and trials.csv
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from ..data import paths
-from . import judgements, plausibility
+from . import judgements, plausibility, queue
 from .problems import Problem, Problems
 from .references import check_bibliography
 from .schema import Table, check_foreign_keys, check_keys, load_table
@@ -104,4 +106,5 @@ def validate(root: Path, today: dt.date | None = None) -> list[Problem]:
     if tables:
         plausibility.check(tables, today, problems)
         judgements.check(tables, problems)
+        queue.check(tables, bib.identifiers, problems)
     return problems.sorted()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from .identifiers import URL, identifier_problems, registry_problem
+from ..data.identifiers import URL, identifier_problems, registry_problem
 from .problems import Problems
 from .schema import Table
 

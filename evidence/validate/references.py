@@ -15,7 +15,7 @@ from pybtex.database import BibliographyData, parse_string
 from pybtex.scanner import PybtexSyntaxError
 
 from ..data.csvfile import decode_utf8
-from .identifiers import DOI, PMID, URL
+from ..data.identifiers import DOI, PMID, URL
 from .problems import Problems
 from .text import ACTIVE
 
@@ -38,10 +38,15 @@ REQUIRED = {
 }
 
 
+IDENTIFIER_FIELDS = ("doi", "pmid", "eprint", "eprinttype", "url")
+
+
 @dataclass
 class Bibliography:
     keys: set[str] = field(default_factory=set)
     lines: dict[str, int] = field(default_factory=dict)
+    # identifiers of each entry (doi, pmid, eprint, url): the watch's queue check reads them
+    identifiers: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def _error_line(err: Exception, offset: int) -> int:
@@ -149,5 +154,7 @@ def check_bibliography(root: Path, problems: Problems) -> Bibliography:
         line = bib.lines.get(key, 1)
         _check_entry(key, entry, line, problems)
         bib.keys.add(key)
+        bib.identifiers[key] = {name.lower(): str(value) for name, value in entry.fields.items()
+                                if name.lower() in IDENTIFIER_FIELDS}
     return bib
 
