@@ -205,12 +205,25 @@ def test_the_command_without_network_prints_one_line(book):
     assert fingerprint(book) == before
 
 
-def test_the_watch_refuses_to_run_without_an_email(data_copy):
+def test_the_watch_refuses_to_run_without_an_email(data_copy, monkeypatch):
+    monkeypatch.delenv("WATCH_EMAIL", raising=False)
     (data_copy / "watch.yml").write_text("email: ''\n", encoding="utf-8")
     before = fingerprint(data_copy)
     with pytest.raises(WatchError, match="email"):
         watch(data_copy, today=TODAY, ctgov_transport=httpx.MockTransport(CtGov()))
     assert fingerprint(data_copy) == before
+
+
+def test_the_contact_address_can_come_from_the_environment(data_copy, monkeypatch):
+    """The weekly workflow sets WATCH_EMAIL from a repository variable; it wins over the file."""
+    from evidence.watch.config import load_settings
+
+    (data_copy / "watch.yml").write_text("email: ''\n", encoding="utf-8")
+    monkeypatch.setenv("WATCH_EMAIL", "maintainers@example.invalid")
+    assert load_settings(data_copy).email == "maintainers@example.invalid"
+    monkeypatch.setenv("WATCH_EMAIL", "not an address")
+    with pytest.raises(WatchError, match="WATCH_EMAIL"):
+        load_settings(data_copy)
 
 
 def test_screening_a_record_moves_it_to_the_log(book, eutils):

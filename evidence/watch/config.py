@@ -15,6 +15,7 @@ import yaml
 CONFIG = "watch.yml"
 QUERIES = "data/watch_queries.csv"
 API_KEY_VARIABLE = "NCBI_API_KEY"
+EMAIL_VARIABLE = "WATCH_EMAIL"  # overrides watch.yml's email when set
 
 
 class WatchError(RuntimeError):
@@ -56,12 +57,15 @@ def load_settings(root: Path) -> Settings:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as err:
         raise WatchError(f"{CONFIG}: cannot read the watch configuration ({err})") from None
-    if not str(raw.get("email") or "").strip() or "@" not in str(raw.get("email")):
-        raise WatchError(f"{CONFIG}: set `email` to the maintainers' contact address "
-                         "(NCBI asks every E-utilities client for one)")
+    # the address may come from the environment (a repository variable in the weekly
+    # workflow), so a public repository need not commit it
+    email = (os.environ.get(EMAIL_VARIABLE) or str(raw.get("email") or "")).strip()
+    if "@" not in email:
+        raise WatchError(f"{CONFIG}: set `email` (or {EMAIL_VARIABLE}) to the maintainers' contact "
+                         "address (NCBI asks every E-utilities client for one)")
     try:
         return Settings(
-            email=str(raw["email"]).strip(), tool=str(raw.get("tool") or "evidence-watch"),
+            email=email, tool=str(raw.get("tool") or "evidence-watch"),
             api_key=os.environ.get(API_KEY_VARIABLE) or None,
             timeout_seconds=float(raw.get("timeout_seconds", 30)),
             retries=max(1, int(raw.get("retries", 3))),
