@@ -2,11 +2,14 @@
 in scores and shares of patients over months after infusion, or their spread at scale)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import altair as alt
 import pandas as pd
 
 from ..synthesis import summary
+from . import charts, tables
 from . import html as h
-from . import tables
 from .views import note, plain, view
 
 OUTCOME_SCORE_STATISTICS = ("mean-change", "median-change", "change")
@@ -60,8 +63,6 @@ def outcomes_table(page, caption: str | None = None) -> h.Fragment:
 @view
 def outcomes_chart(page) -> h.Fragment:
     """Outcomes against months after infusion, per report (and patient), as reported."""
-    from . import charts  # altair: imported by pages that draw a chart
-
     scores, shares, unplotted = _outcome_series(page)
     where = page.where
     if scores.empty and shares.empty:
@@ -88,14 +89,12 @@ def outcomes_chart(page) -> h.Fragment:
                "measure or time (including outcomes coded 'other'); see the table.")
     columns = ["study_id", "label", "patient", "series", "measure", "statistic", "months",
                "time_basis", "value", "shown", "n_evaluated", "locator", "note"]
-    chart = charts.outcome_trajectories(plain(scores[columns]), plain(shares[columns]), measures)
+    chart = outcome_trajectories(plain(scores[columns]), plain(shares[columns]), measures)
     return charts.render(chart, f"outcomes-{page.scope.disease or 'all'}", description, caption)
 
 
 def _outcome_spread_chart(page, scores: pd.DataFrame, shares: pd.DataFrame, measures: list[str],
                           n_reports: int, unplotted: int) -> h.Fragment:
-    from . import charts  # altair: imported by pages that draw a chart
-
     windows = [label for _, _, label in summary.OUTCOME_WINDOWS]
     by = ["measure", "window"]
     spreads = [summary.value_spread(frame.assign(window=frame["months"].map(summary.outcome_window)), by)
@@ -113,7 +112,7 @@ def _outcome_spread_chart(page, scores: pd.DataFrame, shares: pd.DataFrame, meas
                "placed at the report's follow-up. Hover for the number of values and "
                f"reports. Not plotted: {unplotted} outcome rows without a comparable measure "
                "or time; see the table.")
-    chart = charts.outcome_spreads(*(plain(frame) for frame in spreads), measures, windows)
+    chart = outcome_spreads(*(plain(frame) for frame in spreads), measures, windows)
     return charts.render(chart, f"outcomes-{page.scope.disease or 'all'}", description, caption)
 
 
@@ -130,8 +129,6 @@ def _outcome_series(page) -> tuple[pd.DataFrame, pd.DataFrame, int]:
     """The plottable outcome rows: score changes (points) and shares of evaluated patients,
     each with a time after infusion (the reported timepoint, else the report's follow-up),
     and how many outcome rows could not be plotted."""
-    from . import charts  # altair: imported by pages that draw a chart
-
     rows = _outcome_rows(page)
     units = dict(zip(page.ev.vocab("outcomes")["code"], page.ev.vocab("outcomes")["unit"]))
     followup_known = rows["followup_months"].notna()
@@ -139,7 +136,7 @@ def _outcome_series(page) -> tuple[pd.DataFrame, pd.DataFrame, int]:
         rows["timepoint_months"].notna(), rows["followup_months"].astype("Float64"))
     rows = rows.assign(
         months=months,
-        time_basis=[charts.TIME_BASES[0] if t else charts.TIME_BASES[1]
+        time_basis=[TIME_BASES[0] if t else TIME_BASES[1]
                     for t in rows["timepoint_months"].notna()],
         measure=rows["outcome"].map(lambda c: page.ev.label("outcomes", c)),
         statistic_code=rows["statistic"],
@@ -166,3 +163,119 @@ def _outcome_series(page) -> tuple[pd.DataFrame, pd.DataFrame, int]:
     shares = pd.concat([counts, percents])
     unplotted = len(rows) - len(scores) - len(shares)
     return scores.reset_index(drop=True), shares.reset_index(drop=True), int(unplotted)
+
+
+# -- chart specifications -------------------------------------------------------------------
+# -- outcomes, safety overview, timeline ---------------------------------------------------------
+TIME_BASES = ["At the reported timepoint", "At the report's follow-up (no timepoint given)"]
+
+
+@dataclass(frozen=True)
+class _OutcomeKind:
+    """One of the two outcome panels: change in a score, or share of patients."""
+    title: str
+    y_title: str
+    value_title: str  # the value's name in a tooltip
+    domain: tuple[float, float] | None = None
+
+    def scale(self) -> alt.Scale:
+        return alt.Scale(domain=list(self.domain)) if self.domain else alt.Scale(zero=True)
+
+
+SCORE_CHANGES = _OutcomeKind("Change in clinical scores", "Change from baseline (points)", "Change")
+
+
+SHARES = _OutcomeKind("Patients with the outcome", "Patients with the outcome (%)", "Patients", (0, 100))
+
+
+def _outcome_tooltip(value_title: str) -> list[alt.Tooltip]:
+    return [alt.Tooltip("label:N", title="Report"), alt.Tooltip("patient:N", title="Patient"),
+            alt.Tooltip("measure:N", title="Measure"), alt.Tooltip("statistic:N", title="Statistic"),
+            alt.Tooltip("months:Q", title="Months after infusion"),
+            alt.Tooltip("time_basis:N", title="Time"),
+            alt.Tooltip("shown:N", title=value_title),
+            alt.Tooltip("n_evaluated:Q", title="Evaluated"),
+            alt.Tooltip("locator:N", title="Where in source"), alt.Tooltip("note:N", title="Note")]
+
+
+def _outcome_panel(rows: pd.DataFrame, measures: list[str], shown: list[str],
+                   kind: _OutcomeKind) -> alt.LayerChart:
+    base = alt.Chart(rows).encode(
+        x=alt.X("months:Q", title="Months after infusion", scale=alt.Scale(zero=True),
+                axis=alt.Axis(tickMinStep=1)),
+        y=alt.Y("value:Q", title=kind.y_title, scale=kind.scale()),
+        color=alt.Color("measure:N", title="Measure", scale=charts.colour_scale(measures),
+                        legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=320,
+                                          values=shown)),
+        detail="series:N")
+    lines = base.mark_line(opacity=0.5)
+    points = base.mark_point(size=70, filled=True, opacity=0.9).encode(
+        shape=alt.Shape("time_basis:N", title="Time", scale=alt.Scale(domain=TIME_BASES,
+                        range=["circle", "diamond"]),
+                        legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=320)),
+        tooltip=_outcome_tooltip(kind.value_title))
+    return alt.layer(lines, points).properties(title=kind.title, width=360, height=220)
+
+
+def outcome_trajectories(scores: pd.DataFrame, shares: pd.DataFrame,
+                         measures: list[str]) -> alt.TopLevelMixin:
+    """Outcomes against time after infusion, one line per report (and patient, where the
+    source reports patients), as reported — never pooled.
+
+    Top: change from baseline of a clinical score (EDSS, MG-ADL, QMG, MGC …; lower is better
+    for all of them). Bottom: share of the evaluated patients with a binary outcome
+    (relapse-free, drug-free remission, responders …). Both frames need columns label,
+    patient, series, measure, statistic, months, time_basis, value, shown, n_evaluated,
+    locator, note; either may be empty (its panel is left out)."""
+    return _stack_outcome_panels(
+        scores, shares, measures, lambda rows, shown, kind: _outcome_panel(rows, measures, shown, kind))
+
+
+def _stack_outcome_panels(scores: pd.DataFrame, shares: pd.DataFrame, measures: list[str],
+                          panel) -> alt.TopLevelMixin:
+    """The score panel above the share panel (an empty frame's panel is left out), one
+    legend listing the measures that appear; `panel(rows, shown, kind)` draws one."""
+    shown = [m for m in measures if m in set(scores.get("measure", [])) | set(shares.get("measure", []))]
+    panels = [panel(rows, shown, kind) for rows, kind in ((scores, SCORE_CHANGES), (shares, SHARES))
+              if not rows.empty]
+    if not panels:
+        raise ValueError("no outcome rows to plot")
+    return panels[0] if len(panels) == 1 else alt.vconcat(*panels).resolve_scale(color="shared")
+
+
+def _spread_panel(rows: pd.DataFrame, measures: list[str], shown: list[str], windows: list[str],
+                  kind: _OutcomeKind) -> alt.LayerChart:
+    base = alt.Chart(rows).encode(
+        x=alt.X("window:N", title="Months after infusion", sort=windows,
+                scale=alt.Scale(domain=windows), axis=alt.Axis(labelAngle=0)),
+        xOffset=alt.XOffset("measure:N", sort=measures),
+        color=alt.Color("measure:N", title="Measure", scale=charts.colour_scale(measures),
+                        legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=320,
+                                          values=shown)),
+        tooltip=[alt.Tooltip("measure:N", title="Measure"),
+                 alt.Tooltip("window:N", title="Months after infusion"),
+                 alt.Tooltip("low:Q", title="Lowest", format=".3~g"),
+                 alt.Tooltip("q1:Q", title="Lower quartile", format=".3~g"),
+                 alt.Tooltip("median:Q", title="Median", format=".3~g"),
+                 alt.Tooltip("q3:Q", title="Upper quartile", format=".3~g"),
+                 alt.Tooltip("high:Q", title="Highest", format=".3~g"),
+                 alt.Tooltip("values:Q", title="Reported values"),
+                 alt.Tooltip("reports:Q", title="Reports")])
+    whiskers = base.mark_rule().encode(y=alt.Y("low:Q", title=kind.y_title, scale=kind.scale()),
+                                       y2="high:Q")
+    boxes = base.mark_bar(size=9, opacity=0.6).encode(y="q1:Q", y2="q3:Q")
+    medians = base.mark_tick(thickness=2, size=12, color="#000000").encode(y="median:Q")
+    return alt.layer(whiskers, boxes, medians).properties(title=kind.title, width=360, height=220)
+
+
+def outcome_spreads(scores: pd.DataFrame, shares: pd.DataFrame, measures: list[str],
+                    windows: list[str]) -> alt.TopLevelMixin:
+    """The spread of reported outcomes per measure and window of months after infusion:
+    a line from the lowest to the highest value, a box between the quartiles, a black tick at
+    the median. Describes what was reported; not a pooled estimate.
+
+    Both frames need columns measure, window, low, q1, median, q3, high, values, reports;
+    either may be empty (its panel is left out)."""
+    return _stack_outcome_panels(
+        scores, shares, measures,
+        lambda rows, shown, kind: _spread_panel(rows, measures, shown, windows, kind))

@@ -3,11 +3,12 @@ disease, the appraisal by domain, preclinical studies, and their charts (patient
 the timeline of reports and trials)."""
 from __future__ import annotations
 
+import altair as alt
 import pandas as pd
 
 from ..synthesis import counts, summary
+from . import charts, tables
 from . import html as h
-from . import tables
 from .views import followup, note, plain, view
 
 
@@ -148,8 +149,6 @@ def preclinical_table(page, caption: str | None = None) -> h.Fragment:
 
 @view
 def patients_chart(page) -> h.Fragment:
-    from . import charts  # altair: imported by pages that draw a chart
-
     if page.studies.empty:
         return note("No clinical report has been found for this page yet, so there is no chart.")
     if len(page.studies) > charts.DETAIL_LIMIT:
@@ -164,7 +163,7 @@ def patients_chart(page) -> h.Fragment:
     uncounted = int(rows["n_treated"].isna().sum())
     description = (f"Bar chart of patients treated per report ({page.where}); "
                    f"{len(rows)} reports, coloured by target; {uncounted} give no patient count.")
-    chart = charts.patients_by_report(plain(rows), list(page.ev.vocab("targets")["code"]))
+    chart = patients_by_report(plain(rows), list(page.ev.vocab("targets")["code"]))
     caption = ("Patients treated per report, coloured by CAR target. Reports of the same "
                "patients (one cohort) appear once each, so bars are not to be added up; "
                "a report that gives no patient count has no bar and reads \"no count "
@@ -176,8 +175,6 @@ def patients_chart(page) -> h.Fragment:
 @view
 def timeline_chart(page) -> h.Fragment:
     """Clinical reports by year of publication and trials by year of registration."""
-    from . import charts  # altair: imported by pages that draw a chart
-
     kinds = ["Clinical reports", "Registered trials"]
     studies = page.studies.assign(label=page.report_labels(page.studies))
     items = [(kinds[0], str(d)[:4] if not pd.isna(d) else None, lab)
@@ -206,14 +203,12 @@ def timeline_chart(page) -> h.Fragment:
                f"(many news items give none) and {missing[kinds[1]]} of {totals[kinds[1]]} "
                "trials (registration date not read on the registry record or a copy of it). "
                "Hover a bar for the reports or trials it counts.")
-    chart = charts.timeline(plain(rows), kinds)
+    chart = timeline(plain(rows), kinds)
     return charts.render(chart, "timeline", description, caption)
 
 
 # aggregated forms, for pages with more reports or trials than one bar each can show
 def _patients_by_target_chart(page) -> h.Fragment:
-    from . import charts  # altair: imported by pages that draw a chart
-
     grouped = summary.patients_treated(page.studies, by=["target", "design"])
     rows = pd.DataFrame({
         "target": grouped["target"],
@@ -226,9 +221,64 @@ def _patients_by_target_chart(page) -> h.Fragment:
                    f"by design ({page.where}); {len(page.studies)} reports, "
                    f"summarised by target: {counts.PatientCount.of(page.studies).phrase}.")
     designs = [page.ev.label("designs", c) for c in page.ev.vocab("designs")["code"]]
-    chart = charts.patients_by_target(plain(rows), [t for t in targets if t in set(rows["target"])],
+    chart = patients_by_target(plain(rows), [t for t in targets if t in set(rows["target"])],
                                       designs)
     caption = ("Patients treated per target, each cohort counted once, stacked by design: "
                f"{counts.PatientCount.of(page.studies).phrase}; cohorts without a count add "
                "no length to a bar (hover a bar for how many).")
     return charts.render(chart, f"patients-{page.scope.disease or 'all'}", description, caption)
+
+
+# -- chart specifications -------------------------------------------------------------------
+def patients_by_report(rows: pd.DataFrame, targets: list[str]) -> alt.LayerChart:
+    """Horizontal bars: patients treated per report, coloured by target; a report that gives
+    no patient count has no bar but the words "no count reported", never a silent zero.
+
+    `rows` needs columns label, n_treated, target, product, design_label, followup."""
+    rows = rows.assign(shown=rows["n_treated"].map(lambda n: 0 if n is None else n),
+                       missing=rows["n_treated"].map(lambda n: "no count reported" if n is None else ""))
+    tooltip = [alt.Tooltip("label:N", title="Report"), alt.Tooltip("product:N", title="Product"),
+               alt.Tooltip("target:N", title="Target"), alt.Tooltip("design_label:N", title="Design"),
+               alt.Tooltip("n_treated:Q", title="Patients treated"),
+               alt.Tooltip("followup:N", title="Follow-up")]
+    base = alt.Chart(rows).encode(
+        y=alt.Y("label:N", title=None, sort=alt.EncodingSortField("shown", order="descending")),
+        tooltip=tooltip)
+    bars = base.mark_bar().encode(
+        x=alt.X("n_treated:Q", title="Patients treated", axis=alt.Axis(tickMinStep=1)),
+        color=alt.Color("target:N", title="Target", scale=charts.colour_scale(targets)))
+    missing = base.mark_text(align="left", dx=4, fontStyle="italic").encode(
+        x=alt.X("shown:Q"), text=alt.Text("missing:N"))
+    return alt.layer(bars, missing).properties(width="container", height=alt.Step(22))
+
+
+def timeline(rows: pd.DataFrame, kinds: list[str]) -> alt.Chart:
+    """Clinical reports by year of publication and registered trials by year of registration,
+    side by side per year.
+
+    `rows` needs columns year (text), kind, n, items (the reports or trials, for the tooltip)."""
+    return alt.Chart(rows).mark_bar().encode(
+        x=alt.X("year:O", title="Year", axis=alt.Axis(labelAngle=0)),
+        xOffset=alt.XOffset("kind:N", sort=kinds),
+        y=alt.Y("n:Q", title="Number", axis=alt.Axis(tickMinStep=1)),
+        color=alt.Color("kind:N", title=None, sort=kinds, scale=charts.colour_scale(kinds),
+                        legend=alt.Legend(orient="bottom")),
+        tooltip=[alt.Tooltip("year:O", title="Year"), alt.Tooltip("kind:N", title="What"),
+                 alt.Tooltip("n:Q", title="Number"), alt.Tooltip("items:N", title="Which")],
+    ).properties(width="container", height=240)
+
+
+# -- aggregated forms, for pages with more than charts.DETAIL_LIMIT reports or trials ---------------
+def patients_by_target(rows: pd.DataFrame, targets: list[str], designs: list[str]) -> alt.Chart:
+    """Horizontal bars: patients treated per target (each cohort counted once), stacked by
+    design. `rows` needs columns target, design_label, patients, cohorts, cohorts_uncounted."""
+    return alt.Chart(rows).mark_bar().encode(
+        x=alt.X("patients:Q", title="Patients treated (each cohort once)", stack="zero",
+                axis=alt.Axis(tickMinStep=1)),
+        y=alt.Y("target:N", title="Target", sort=targets),
+        color=alt.Color("design_label:N", title="Design", scale=charts.colour_scale(designs)),
+        tooltip=[alt.Tooltip("target:N", title="Target"), alt.Tooltip("design_label:N", title="Design"),
+                 alt.Tooltip("patients:Q", title="Patients treated (at least)"),
+                 alt.Tooltip("cohorts:Q", title="Cohorts"),
+                 alt.Tooltip("cohorts_uncounted:Q", title="Cohorts without a count")],
+    ).properties(width="container", height=alt.Step(28))

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import altair as alt
 import pandas as pd
 
 from ..synthesis import certainty as cert
 from ..synthesis import counts, findings
+from . import charts, tables
 from . import html as h
-from . import tables
 from .views import view
 
 if TYPE_CHECKING:
@@ -192,8 +193,6 @@ def forest_rows(page: "Page") -> tuple[pd.DataFrame, pd.DataFrame]:
 
 @view("safety_forest_chart")
 def forest_chart(page: "Page") -> h.Fragment:
-    from . import charts
-
     rows, bands = forest_rows(page)
     if rows.empty:
         text = "No cohort reports CRS or ICANS with the number of patients evaluated."
@@ -206,4 +205,42 @@ def forest_chart(page: "Page") -> h.Fragment:
                    "spans the oncology comparators and each dashed line is one licensed product.")
     caption = (description + " ICANS is compared with the oncology trials' neurological events, "
                "a wider category. Each cohort stands alone: the cohorts are not pooled.")
-    return charts.render(charts.forest(rows, bands, diseases), "safety-forest", description, caption)
+    return charts.render(forest(rows, bands, diseases), "safety-forest", description, caption)
+
+
+# -- chart specifications -------------------------------------------------------------------
+# -- summary of findings: per-cohort proportions -------------------------------------------------
+def forest(cohorts: pd.DataFrame, bands: pd.DataFrame, diseases: list[str]) -> alt.VConcatChart:
+    """One panel per adverse event: a point and its exact 95% interval per cohort, coloured by
+    disease, over the range of the oncology comparators (shaded band, a rule per product).
+
+    `cohorts` needs outcome, label, disease, events, patients, percent, low, high;
+    `bands` needs outcome, product, percent (the comparator figures of that outcome)."""
+    panels = []
+    x = alt.X("percent:Q", title="Patients with the event (%)", scale=alt.Scale(domain=[0, 100]))
+    for outcome, rows in cohorts.groupby("outcome", sort=False):
+        reference = bands[bands["outcome"] == outcome]
+        layers = []
+        if not reference.empty:
+            span = pd.DataFrame([{"low": reference["percent"].min(), "high": reference["percent"].max()}])
+            layers.append(alt.Chart(span).mark_rect(opacity=0.12, color="#000000").encode(
+                x=alt.X("low:Q", scale=alt.Scale(domain=[0, 100])), x2="high:Q"))
+            layers.append(alt.Chart(reference).mark_rule(strokeDash=[4, 3], opacity=0.6, color="#000000").encode(
+                x=alt.X("percent:Q", scale=alt.Scale(domain=[0, 100])),
+                tooltip=[alt.Tooltip("product:N", title="Oncology comparator"),
+                         alt.Tooltip("percent:Q", title="Patients with the event (%)")]))
+        base = alt.Chart(rows).encode(y=alt.Y("label:N", title=None, sort=None))
+        layers.append(base.mark_rule().encode(
+            x=alt.X("low:Q", scale=alt.Scale(domain=[0, 100]), title="Patients with the event (%)"),
+            x2="high:Q", color=alt.Color("disease:N", title="Disease", scale=charts.colour_scale(diseases))))
+        layers.append(base.mark_point(filled=True, size=60).encode(
+            x=x, color=alt.Color("disease:N", title="Disease", scale=charts.colour_scale(diseases)),
+            tooltip=[alt.Tooltip("label:N", title="Cohort (report used)"),
+                     alt.Tooltip("disease:N", title="Disease"),
+                     alt.Tooltip("events:Q", title="Patients with the event"),
+                     alt.Tooltip("patients:Q", title="Patients with data"),
+                     alt.Tooltip("low:Q", title="95% CI from (%)", format=".0f"),
+                     alt.Tooltip("high:Q", title="95% CI to (%)", format=".0f")]))
+        panels.append(alt.layer(*layers).properties(
+            title=str(rows["outcome"].iloc[0]), width="container", height=alt.Step(22)))
+    return alt.vconcat(*panels).resolve_scale(color="shared")

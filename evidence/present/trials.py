@@ -2,11 +2,12 @@
 chart."""
 from __future__ import annotations
 
+import altair as alt
 import pandas as pd
 
 from ..synthesis import summary
+from . import charts, tables
 from . import html as h
-from . import tables
 from .views import note, plain, view
 
 
@@ -97,8 +98,6 @@ def trials_by_year_table(page, caption: str | None = None) -> h.Fragment:
 
 @view
 def trials_chart(page) -> h.Fragment:
-    from . import charts  # altair: imported by pages that draw a chart
-
     trials = page.trials
     if trials.empty:
         return note("No registered trial has been found for this page yet, so there is no chart.")
@@ -113,15 +112,13 @@ def trials_chart(page) -> h.Fragment:
     statuses = [page.ev.label("statuses", c) for c in page.ev.vocab("statuses")["code"]]
     description = (f"Bar chart of {len(rows)} registered trials ({page.where}) "
                    f"by phase, coloured by recruitment status.")
-    chart = charts.trials_by_phase(plain(rows), statuses)
+    chart = trials_by_phase(plain(rows), statuses)
     caption = ("Registered trials per phase, coloured by recruitment status as shown on the "
                "registry record on the date it was read; hover a bar for the trials.")
     return charts.render(chart, f"trials-{page.scope.disease or 'all'}", description, caption)
 
 
 def _trials_by_phase_count_chart(page) -> h.Fragment:
-    from . import charts  # altair: imported by pages that draw a chart
-
     trials = page.trials
     rows = pd.DataFrame({
         "phase_label": trials["phase"].map(lambda c: page.ev.label("phases", c)),
@@ -131,5 +128,35 @@ def _trials_by_phase_count_chart(page) -> h.Fragment:
     statuses = [page.ev.label("statuses", c) for c in page.ev.vocab("statuses")["code"]]
     description = (f"Bar chart of {len(trials)} registered trials ({page.where}) "
                    f"by phase, coloured by recruitment status.")
-    chart = charts.trials_by_phase_count(plain(counts), statuses)
+    chart = trials_by_phase_count(plain(counts), statuses)
     return charts.render(chart, f"trials-{page.scope.disease or 'all'}", description)
+
+
+# -- chart specifications -------------------------------------------------------------------
+def trials_by_phase(rows: pd.DataFrame, statuses: list[str]) -> alt.Chart:
+    """Registered trials per phase, stacked by recruitment status.
+
+    `rows` needs columns registry_id, phase_label, status_label, title, target, enrollment."""
+    return alt.Chart(rows).mark_bar().encode(
+        x=alt.X("count():Q", title="Registered trials", axis=alt.Axis(tickMinStep=1)),
+        y=alt.Y("phase_label:N", title=None),
+        color=alt.Color("status_label:N", title="Status",
+                        scale=charts.colour_scale(statuses)),
+        tooltip=[alt.Tooltip("registry_id:N", title="Registry id"),
+                 alt.Tooltip("title:N", title="Title"), alt.Tooltip("target:N", title="Target"),
+                 alt.Tooltip("status_label:N", title="Status"),
+                 alt.Tooltip("enrollment:Q", title="Enrolment")],
+    ).properties(width="container", height=alt.Step(28))
+
+
+def trials_by_phase_count(rows: pd.DataFrame, statuses: list[str]) -> alt.Chart:
+    """Registered trials per phase, stacked by status, from counts.
+    `rows` needs columns phase_label, status_label, trials."""
+    return alt.Chart(rows).mark_bar().encode(
+        x=alt.X("trials:Q", title="Registered trials", stack="zero", axis=alt.Axis(tickMinStep=1)),
+        y=alt.Y("phase_label:N", title=None),
+        color=alt.Color("status_label:N", title="Status", scale=charts.colour_scale(statuses)),
+        tooltip=[alt.Tooltip("phase_label:N", title="Phase"),
+                 alt.Tooltip("status_label:N", title="Status"),
+                 alt.Tooltip("trials:Q", title="Registered trials")],
+    ).properties(width="container", height=alt.Step(28))
