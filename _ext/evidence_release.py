@@ -82,7 +82,7 @@ def _changes_inputs(srcdir: Path) -> str:
 
 def _watch_inputs(srcdir: Path) -> str:
     """Digest of what the watch's status shows: the queue and the log of runs."""
-    from evidence.paths import read_descriptor
+    from evidence.data.paths import read_descriptor
     from evidence.present.watch import STATUS_INPUTS
 
     h = hashlib.sha256()

@@ -25,7 +25,7 @@ them to a page, counting patients, rendering tables and charts) lives once in th
 
 
 def chapter(*args, **kwargs):
-    """`evidence.chapter("MG")`: see `evidence.page.chapter`. Imported on first use, so the
+    """`evidence.chapter("MG")`: see `evidence.present.page.chapter`. Imported on first use, so the
     command line (validate, format) starts without loading pandas and altair."""
     from .present.page import chapter as make
 

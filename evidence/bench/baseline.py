@@ -7,7 +7,7 @@ altair's own HTML output, which loads vega, vega-lite and vega-embed from a CDN 
 (the reader benchmark answers those requests from the vendored files and counts them).
 
 The chapters still call `evidence.chapter(...)`; the package is made importable with
-PYTHONPATH, and EVIDENCE_CHARTS=altair makes `evidence.charts.render` return the plain altair
+PYTHONPATH, and EVIDENCE_CHARTS=altair makes `evidence.present.charts.render` return the plain altair
 chart. The book's own directives (`evidence-citation`, `evidence-downloads`) are unknown there,
 so the default book is built without `-W` (those two pages show an error box instead).
 """

@@ -4,7 +4,7 @@ flow of records per version of the review, counted from the screening log.
 A version's records are those searched after the previous release and on or before its own
 release date (`searched_on` in data/screening.csv; release dates from `releases/*.json`);
 records searched after the last release belong to the version being prepared. Each column is
-counted with the same rule as the whole flow (`evidence.summary.screening_flow`).
+counted with the same rule as the whole flow (`evidence.synthesis.summary.screening_flow`).
 """
 from __future__ import annotations
 

@@ -141,7 +141,7 @@ def chapter(disease: str | None = None, *, tables: tuple[str, ...] | None = None
             columns: dict[str, tuple[str, ...]] | None = None, root: Path | None = None) -> Page:
     """The evidence a page shows: one disease (`chapter("MG")`) or several (`chapter(("IIM",
     "JDM"))`, shown as one page), some tables, or everything;
-    `columns` narrows tables to the columns the page uses (see `evidence.scope.Scope`)."""
+    `columns` narrows tables to the columns the page uses (see `evidence.data.scope.Scope`)."""
     ev = load(root)
     scope = Scope(disease=disease, tables=tables, columns=columns)
     unknown = set(scope.diseases) - set(ev.vocab("diseases")["code"])

@@ -38,7 +38,7 @@ def studies_table(page, caption: str | None = None) -> h.Fragment:
 
 @view
 def appraisal_table(page) -> h.Fragment:
-    """Each report's critical appraisal by domain, with the reasons (`evidence.appraisal`)."""
+    """Each report's critical appraisal by domain, with the reasons (`evidence.present.appraisal`)."""
     from . import appraisal
 
     studies = page.studies.sort_values(["pub_date", "study_id"], na_position="first")

@@ -1,7 +1,7 @@
 """The summary-of-findings tables a chapter shows: its evidence base, each key outcome as
 patients with the outcome over patients with data (exact interval) with its certainty, and
-the certainty judgements with their reasons. Numbers come from `evidence.findings`, ratings
-from `evidence.certainty`; this module only lays them out.
+the certainty judgements with their reasons. Numbers come from `evidence.synthesis.findings`, ratings
+from `evidence.synthesis.certainty`; this module only lays them out.
 
 Each function takes the chapter's `Page` (its slice of the evidence) and returns a Fragment.
 """

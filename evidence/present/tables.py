@@ -12,7 +12,7 @@ from . import html as h
 @dataclass(frozen=True)
 class Column:
     header: str
-    cell: Callable[[pd.Series], str]  # returns HTML made with evidence.html helpers
+    cell: Callable[[pd.Series], str]  # returns HTML made with evidence.present.html helpers
     numeric: bool = False
 
 

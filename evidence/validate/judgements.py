@@ -16,7 +16,7 @@ def _codes(table: Table | None) -> set[str]:
 
 
 def _disease_groups(diseases: Table) -> dict[str, str]:
-    """As `evidence.findings.disease_groups`, on raw rows (the validator does not load pandas)."""
+    """As `evidence.synthesis.findings.disease_groups`, on raw rows (the validator does not load pandas)."""
     chapters = {r.raw["code"]: r.raw.get("chapter", "") for r in diseases.records}
     shared = [c for c, ch in chapters.items()
               if ch and ch != "other-disorders" and list(chapters.values()).count(ch) > 1]
