@@ -1,26 +1,18 @@
-"""The evidence package: everything the chapters share.
+"""The evidence package: everything the chapters share, grouped by the stage of the pipeline
+each module serves. Data flows one way, and a stage imports only the stages before it:
 
-Chapters call a few functions from here; the logic (finding and loading the tables, scoping
-them to a page, counting patients, rendering tables and charts) lives once in these modules:
+    data ──► validate ──► watch ──► synthesis ──► present ──► release        (bench: all)
 
-- `paths`    — where the book being built keeps its data
-- `data`     — loading the Frictionless data package into typed pandas tables
-- `bib`      — reading refs.bib (labels for evidence tables)
-- `scope`    — the slice of the evidence a page shows, and its digest (drives re-execution)
-- `summary`  — counting rule and per-page figures for glued prose numbers
-- `tables`   — escaped, stable-id HTML evidence tables
-- `charts`   — altair charts with one colour-blind-safe palette, rendered offline
-- `page`     — the object a chapter works with: `evidence.chapter("MG")`
-- `explorer` — the evidence explorer: searchable tables of every report and trial
-- `validate` — the data checks behind `python -m evidence validate` (and the build's gate)
-- `csvfile`, `formatting` — reading the CSVs by line; `python -m evidence format`
-- `citation` — the book's citation from CITATION.cff: version, formats, meta tags, Zenodo
-- `snapshots`, `changes`, `feed` — release snapshots, What's new, its Atom feed
-- `release`  — `python -m evidence release X.Y.Z`
-- `export`   — the downloads (CSV, zip, JSON, BibTeX) under versioned names
-- `site`     — `python -m evidence assemble`: archived versions for the published site
-- `cli`      — `python -m evidence validate|format|release|export|assemble|bench`
-- `bench`    — benchmarks that print figures
+- `data`      — where the book is, reading and writing the tables and refs.bib, identifiers,
+                GRADE levels, the slice of data a page declares and its digest, snapshots
+- `validate`  — `python -m evidence validate` and the build's gate
+- `watch`     — `python -m evidence watch|screen`: the registry and literature watch
+- `synthesis` — counting patients once per cohort, summaries, exact intervals, certainty
+- `present`   — the `Page` a chapter works with (`evidence.chapter("MG")`) and its views:
+                tables and charts in topic modules (reports, outcomes, safety, trials, ...)
+- `release`   — citation, releases, downloads, feed, the multi-version site, the PDF browser
+- `bench`     — benchmarks that print figures
+- `cli`       — `python -m evidence <command>`
 """
 
 

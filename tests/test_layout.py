@@ -100,3 +100,30 @@ def test_every_view_is_reachable_from_a_page_and_named_once():
         assert "studies_table" in str(err)  # the message lists the views there are
     else:
         raise AssertionError("an unknown view must raise AttributeError")
+
+
+def test_every_dotted_evidence_path_in_code_and_docs_exists():
+    """A module path named in code, a docstring, a chapter or the guides (`evidence.data.scope`,
+    `evidence.present.page.chapter`) resolves, so a move of a module leaves no stale pointer."""
+    import importlib
+    import re
+
+    token = re.compile(r"(?<![\w/.-])evidence(?:\.[a-z_][a-z0-9_]*)+")
+    files = [*PACKAGE.rglob("*.py"), *(REPO / "_ext").glob("*.py"), *(REPO / "scripts").glob("*.py"),
+             *(REPO / "tests").glob("*.py"), *(REPO / "chapters").rglob("*.md"),
+             REPO / "README.md", REPO / "CONTRIBUTING.md"]
+    missing = set()
+    for path in files:
+        for name in set(token.findall(path.read_text(encoding="utf-8"))):
+            parts = name.split(".")
+            for cut in range(len(parts), 0, -1):  # the longest importable prefix, then attributes
+                try:
+                    target = importlib.import_module(".".join(parts[:cut]))
+                except ImportError:
+                    continue
+                for attribute in parts[cut:]:
+                    target = getattr(target, attribute, None)
+                if target is None:
+                    missing.add(f"{path.relative_to(REPO)}: {name}")
+                break
+    assert not missing, sorted(missing)
