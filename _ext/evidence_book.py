@@ -86,8 +86,10 @@ def _validation_inputs(srcdir: Path) -> str:
     """Digest of everything the validator reads, and of the validator itself."""
     h = hashlib.sha256()
     files = [*sorted((srcdir / "data").rglob("*.csv")), srcdir / "data" / "datapackage.json",
-             srcdir / "refs.bib", *sorted((srcdir / "evidence" / "validate").glob("*.py")),
-             srcdir / "evidence" / "csvfile.py"]
+             srcdir / "refs.bib",
+             # the validator and the data stage it builds on (reading, identifiers, GRADE levels)
+             *sorted((srcdir / "evidence" / "validate").glob("*.py")),
+             *sorted((srcdir / "evidence" / "data").glob("*.py"))]
     for path in files:
         h.update(path.relative_to(srcdir).as_posix().encode() + b"\0")
         h.update(path.read_bytes() if path.exists() else b"<missing>")

@@ -86,7 +86,7 @@ def test_row_edit_is_shown_by_the_readme_build_command(built_copy):
 
 
 def test_package_code_edit_reruns_every_page_that_uses_it(built_copy):
-    helper = built_copy / "evidence" / "tables.py"
+    helper = built_copy / "evidence" / "present" / "tables.py"
     helper.write_text(helper.read_text("utf-8") + "\n# a fixed table helper\n", "utf-8")
     before = _hashes(built_copy)
     build = jb_build(built_copy, *STRICT)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import shutil
 import sys
 
 import pandas as pd
@@ -507,3 +508,23 @@ def test_summary_of_findings_uses_one_number_per_cohort_and_exact_intervals():
     assert abs(every.interval[0] - 0.025 ** (1 / 4)) < 1e-9 and every.interval[1] == 1
     assert none.text == "0 of 16 (0%; 95% CI 0 to 21%)"
     assert findings.Proportion(0, 0, 0, 0).text == "no patient with data"
+
+
+def test_an_edit_to_the_validator_or_the_data_stage_validates_the_data_again(tmp_path):
+    """The build validates again when anything the validator runs on changes: the data, its
+    own modules, or the data stage it builds on (identifier rules, CSV reading)."""
+    import evidence_book
+
+    book = tmp_path / "book"
+    for folder in ("data", "evidence"):
+        shutil.copytree(REPO / folder, book / folder,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(REPO / "refs.bib", book)
+    before = evidence_book._validation_inputs(book)
+    for module in ("validate/schema.py", "data/identifiers.py", "data/csvfile.py"):
+        path = book / "evidence" / module
+        original = path.read_text(encoding="utf-8")
+        path.write_text(original + "\n# edited\n", encoding="utf-8")
+        assert evidence_book._validation_inputs(book) != before, module
+        path.write_text(original, encoding="utf-8")
+    assert evidence_book._validation_inputs(book) == before

@@ -52,7 +52,8 @@ def read_descriptor(data: Path) -> dict:
 
 
 def package_dir() -> Path:
-    return Path(__file__).resolve().parent
+    """The `evidence` package (every stage's code is an input of the pages that use it)."""
+    return Path(__file__).resolve().parent.parent
 
 
 def repository_url(root: Path) -> str | None:
