@@ -279,6 +279,8 @@ def _close_svg_store(app: Sphinx, exception) -> None:
     store = getattr(app, "_evidence_svgs", None)
     if store is not None:
         store.close()
+        logger.info("evidence: %d chart(s) drawn as SVG (%.1f s waited for), %d unchanged reused",
+                    store.drawn, store.waited, store.reused)
         app._evidence_svgs = None
 
 

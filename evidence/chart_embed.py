@@ -72,7 +72,8 @@ class SvgStore:
         self.folder = folder
         self.version = renderer_version()
         self.pending: dict[str, Future] = {}
-        self.used: set[str] = set()
+        self.drawn = self.reused = 0
+        self.waited = 0.0  # seconds the page writer waited for the worker
         self._pool = None
 
     def _key(self, chart_id: str, spec_text: str) -> str:
@@ -105,13 +106,18 @@ class SvgStore:
                 self.pending[key] = self._worker().submit(_draw, spec_text, chart_id)
 
     def svg(self, chart_id: str, spec_text: str) -> str:
+        import time
+
         key = self._key(chart_id, spec_text)
-        self.used.add(key)
         path = self._path(key)
         if path.exists():
+            self.reused += 1
             return path.read_text("utf-8")
+        started = time.perf_counter()
         future = self.pending.pop(key, None)
         svg = future.result() if future is not None else _draw(spec_text, chart_id)
+        self.waited += time.perf_counter() - started
+        self.drawn += 1
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(svg, "utf-8")
         return svg

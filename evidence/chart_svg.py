@@ -7,9 +7,12 @@ interactive view (`_ext/assets/evidence-charts.js`).
 
 What is changed in vl-convert's output, and why:
 - `role="img"`, a `<title>` and a `<desc>` named by `aria-labelledby`: screen readers announce
-  the chart's title and its text alternative, not vega's hundreds of per-mark labels.
-- ids inside the SVG (clip paths, gradients) are prefixed with the chart's id: several charts
-  on one page cannot collide, and two builds of one commit give the same bytes.
+  the chart's title and its text alternative. Vega's per-mark ARIA attributes are dropped: the
+  children of an image are not announced, and they were a third of the SVG's weight.
+- ids inside the SVG (clip paths, gradients) are renamed to the chart's id and a number
+  counted within the SVG: vl-convert numbers them across its process (clip1, clip2 … in the
+  order charts happen to be drawn), so two builds of one commit would differ, and two charts
+  on one page could collide.
 - text is measured by vl-convert with Liberation Sans and drawn in the browser with it or its
   metric twins (Arial, Helvetica): labels keep the width they were laid out with, so none
   overflows or clips whichever of these the reader's machine has.
@@ -31,6 +34,7 @@ FONT = "Liberation Sans, Arial, Helvetica, sans-serif"  # metric-compatible face
 BACKGROUND = "#ffffff"  # the chart is a light panel in both colour modes (see evidence.css)
 _ID = re.compile(r'\bid="([^"]+)"')
 _REFERENCE = re.compile(r'(url\(#|href="#)([^)"]+)')
+_INNER_ARIA = re.compile(r' (?:role|aria-label|aria-roledescription|aria-hidden)="[^"]*"')
 
 
 def fixed_widths(spec: dict, keep_top: bool = False) -> dict:
@@ -77,8 +81,12 @@ def title_of(spec: dict) -> str:
 
 def accessible(svg: str, chart_id: str, title: str, description: str) -> str:
     """vl-convert's SVG with stable ids, role="img", <title> and <desc>."""
-    svg = _ID.sub(lambda m: f'id="{chart_id}-{m.group(1)}"', svg)
-    svg = _REFERENCE.sub(lambda m: f"{m.group(1)}{chart_id}-{m.group(2)}", svg)
+    renamed: dict[str, str] = {}
+    for old in _ID.findall(svg):  # in document order: the same drawing gives the same names
+        kind = re.sub(r"[^a-z]+", "", old.lower()) or "id"
+        renamed.setdefault(old, f"{chart_id}-{kind}{len(renamed) + 1}")
+    svg = _ID.sub(lambda m: f'id="{renamed[m.group(1)]}"', svg)
+    svg = _REFERENCE.sub(lambda m: m.group(1) + renamed.get(m.group(2), m.group(2)), svg)
     opening = re.match(r"<svg\b[^>]*>", svg)
     if opening is None:
         raise ValueError("vl-convert returned no <svg> element")
@@ -87,7 +95,7 @@ def accessible(svg: str, chart_id: str, title: str, description: str) -> str:
     head = (f'{tag} role="img" aria-labelledby="{labelled}" focusable="false">'
             f'<title id="{chart_id}-title">{html.escape(title)}</title>'
             f'<desc id="{chart_id}-desc">{html.escape(description)}</desc>')
-    return head + svg[opening.end():].rstrip() + "\n"
+    return head + _INNER_ARIA.sub("", svg[opening.end():]).rstrip() + "\n"
 
 
 def render(spec: dict, chart_id: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import builds as builds_mod
-from . import common
+from . import chart_design, common
 
 DEFAULT_FACTORS = (10, 100)
 
@@ -17,20 +17,24 @@ class Run:
         self.machine = common.machine()
         self.loads: list[str] = []
         self.ours: dict | None = None
+        self.previous: dict | None = None  # the previous chart design's builds (EVIDENCE_CHARTS=js)
         self.default: dict | None = None
         self.reader: dict | None = None
+        self.reader_previous: dict | None = None
         self.reader_default: dict | None = None
         self.scale: tuple[list[str], bool] | None = None
         self.books: dict[str, Path] = {}
         self.validation: list[str] = []  # the validator benchmark's printed lines
 
     # -- parts ---------------------------------------------------------------------------
+    # "previous": this book with the previous chart design (charts drawn by the vendored
+    # libraries on every view, no build-time SVG: EVIDENCE_CHARTS=js), measured side by side
     def _book(self, kind: str) -> Path:
-        """A copy of the book (ours) or its default-configuration twin, built at least once."""
+        """A copy of the book (ours, previous) or its default-configuration twin."""
         if kind in self.books:
             return self.books[kind]
-        if kind == "ours":
-            root = common.copy_book(self.source, self.tmp / "ours")
+        if kind in ("ours", "previous"):
+            root = common.copy_book(self.source, self.tmp / kind)
         else:
             from .baseline import make_default_book
 
@@ -41,12 +45,16 @@ class Run:
     def _env(self, kind: str) -> dict:
         if kind == "ours":
             return {}
+        if kind == "previous":
+            from ..charts import MODE_ENV
+
+            return {MODE_ENV: "js"}
         from .baseline import environment
 
         return environment(self._book(kind))
 
     def _flags(self, kind: str) -> tuple[str, ...]:
-        return common.STRICT if kind == "ours" else ()
+        return () if kind == "default" else common.STRICT
 
     def _ensure_built(self, kind: str) -> Path:
         root = self._book(kind)
@@ -57,8 +65,10 @@ class Run:
         return root
 
     def run_builds(self, kind: str) -> dict:
-        print(f"builds ({'this book: ' + common.BUILD_COMMAND if kind == 'ours' else 'default Jupyter Book: jb build .'}); "
-              f"{common.load_note()}", flush=True)
+        what = {"ours": "this book: " + common.BUILD_COMMAND,
+                "previous": "previous chart design: EVIDENCE_CHARTS=js " + common.BUILD_COMMAND,
+                "default": "default Jupyter Book: jb build ."}[kind]
+        print(f"builds ({what}); {common.load_note()}", flush=True)
         self.loads.append(f"{kind} builds: {common.load_note()} at start")
         return builds_mod.run_scenarios(
             self._book(kind), flags=self._flags(kind), repeats=self.repeats,
@@ -72,7 +82,7 @@ class Run:
 
         root = self._ensure_built(kind)
         print(f"reader ({kind}): every page in headless Chromium ...", flush=True)
-        if kind == "ours":
+        if kind != "default":
             return reader.measure_site(root / "_build" / "html")
         return reader.measure_site(root / "_build" / "html", cdn=cdn_files(self.source),
                                    charts=reader.ALTAIR_CHARTS)
@@ -80,10 +90,12 @@ class Run:
     def execute(self, parts: list[str]) -> bool:
         if "builds" in parts:
             self.ours = self.run_builds("ours")
+            self.previous = self.run_builds("previous")
         if "baseline" in parts:
             self.default = self.run_builds("default")
         if "reader" in parts:
             self.reader = self.run_reader("ours")
+            self.reader_previous = self.run_reader("previous")
             if "baseline" in parts:
                 self.reader_default = self.run_reader("default")
         if "scale" in parts:
@@ -113,6 +125,7 @@ class Run:
                          not s["undrawn"] and not self.reader["blocked"] and not self.reader["errors"],
                          f"undrawn: {s['undrawn'] or 'none'}; blocked: {self.reader['blocked'] or 'none'}; "
                          f"page errors: {self.reader['errors'] or 'none'}"))
+        rows += chart_design.verdicts(self.ours, self.previous, self.reader, self.reader_previous)
         if self.scale:
             rows.append((f"builds and reads well at {'× and '.join(map(str, self.factors))}× the evidence",
                          self.scale[1], "see Scale"))
@@ -164,8 +177,8 @@ class Run:
     def _builds_table(self) -> list[str]:
         ours, default = self.ours or {}, self.default or {}
         out = ["## Build times", "",
-               "| scenario | this book | re-executed | default Jupyter Book | default ÷ this book |",
-               "|---|---:|---|---:|---:|"]
+               "| scenario | this book | re-executed | previous chart design | default Jupyter Book | default ÷ this book |",
+               "|---|---:|---|---:|---:|---:|"]
         for name in ("cold", "cold-1", "no-change", "prose", "code", "row", "vocab"):
             if name not in ours:
                 continue
@@ -177,7 +190,8 @@ class Run:
                 dcell, ratio = f"{d.best:.2f} s{extra}", f"×{d.best / o.best:.1f}"
             else:
                 dcell, ratio = "–", "–"
-            out.append(f"| {builds_mod.LABELS[name]} | {o.best:.2f} s | {ran} | {dcell} | {ratio} |")
+            out.append(f"| {builds_mod.LABELS[name]} | {o.best:.2f} s | {ran} | "
+                       f"{chart_design.builds_column(self.previous, name)} | {dcell} | {ratio} |")
         out.append("")
         if "cold" in ours and "cold-1" in ours:
             out += [f"Cold build speed-up from pre-executing the chapters in parallel: "
@@ -193,6 +207,10 @@ class Run:
         all_runs = [f"- {builds_mod.LABELS[n]}: " + ", ".join(f"{s:.2f}" for s in o.seconds) + " s"
                     for n, o in ours.items()]
         out += ["All runs (this book):", "", *all_runs, ""]
+        if self.previous:
+            out += ["All runs (previous chart design, `EVIDENCE_CHARTS=js`, measured after this book):", "",
+                    *[f"- {builds_mod.LABELS[n]}: " + ", ".join(f"{s:.2f}" for s in o.seconds) + " s"
+                      for n, o in self.previous.items()], ""]
         if default:
             out += ["All runs (default Jupyter Book):", "",
                     *[f"- {builds_mod.LABELS[n]}: " + ", ".join(f"{s:.2f}" for s in o.seconds) + " s"
@@ -209,7 +227,7 @@ class Run:
                "a static host serves it. *Beyond shared assets*: the same page opened after the "
                "home page, counting only what was not fetched before (the theme's stylesheets, "
                "fonts and scripts are then cached). *Time to charts*: navigation start until "
-               "every chart holds its svg.", ""]
+               "every chart holds its svg (the build-time SVG is in the page).", ""]
         if self.reader_default:
             d = reader.summary(self.reader_default)
             out += ["| measure | this book | default Jupyter Book | default ÷ this book |",
@@ -230,6 +248,8 @@ class Run:
                     f"| requests that leave the site | {len(self.reader['blocked'])} | "
                     f"{sum(1 for v in self.reader_default['pages'].values() for lib in v['chart_libraries'] if 'vega' in lib)} "
                     "CDN script loads (answered from the vendored files) | – |", ""]
+        if self.reader_previous:
+            out += chart_design.reader_table(self.reader, self.reader_previous)
         out += ["### This book, per page", ""] + reader.table(self.reader) + [""]
         if self.reader_default:
             out += ["### Default Jupyter Book, per page", ""] + reader.table(self.reader_default) + [""]
