@@ -17,7 +17,7 @@ class Run:
         self.machine = common.machine()
         self.loads: list[str] = []
         self.ours: dict | None = None
-        self.previous: dict | None = None  # the previous chart design's builds (EVIDENCE_CHARTS=js)
+        self.paired: dict | None = None  # cold and row-edit seconds, this book and the previous chart design
         self.default: dict | None = None
         self.reader: dict | None = None
         self.reader_previous: dict | None = None
@@ -65,16 +65,14 @@ class Run:
         return root
 
     def run_builds(self, kind: str) -> dict:
-        what = {"ours": "this book: " + common.BUILD_COMMAND,
-                "previous": "previous chart design: EVIDENCE_CHARTS=js " + common.BUILD_COMMAND,
-                "default": "default Jupyter Book: jb build ."}[kind]
-        print(f"builds ({what}); {common.load_note()}", flush=True)
+        print(f"builds ({'this book: ' + common.BUILD_COMMAND if kind == 'ours' else 'default Jupyter Book: jb build .'}); "
+              f"{common.load_note()}", flush=True)
         self.loads.append(f"{kind} builds: {common.load_note()} at start")
         return builds_mod.run_scenarios(
             self._book(kind), flags=self._flags(kind), repeats=self.repeats,
             cold_repeats=min(2, self.repeats), one_worker=kind == "ours",
             scenarios=self.scenarios, env=self._env(kind),
-            full_rebuild_for_data=kind != "ours")
+            full_rebuild_for_data=kind == "default")
 
     def run_reader(self, kind: str) -> dict:
         from . import reader
@@ -90,7 +88,10 @@ class Run:
     def execute(self, parts: list[str]) -> bool:
         if "builds" in parts:
             self.ours = self.run_builds("ours")
-            self.previous = self.run_builds("previous")
+            print(f"builds side by side with the previous chart design (EVIDENCE_CHARTS=js), in pairs; "
+                  f"{common.load_note()}", flush=True)
+            self.loads.append(f"paired builds: {common.load_note()} at start")
+            self.paired = chart_design.paired_builds(self, rounds=self.repeats)
         if "baseline" in parts:
             self.default = self.run_builds("default")
         if "reader" in parts:
@@ -125,7 +126,7 @@ class Run:
                          not s["undrawn"] and not self.reader["blocked"] and not self.reader["errors"],
                          f"undrawn: {s['undrawn'] or 'none'}; blocked: {self.reader['blocked'] or 'none'}; "
                          f"page errors: {self.reader['errors'] or 'none'}"))
-        rows += chart_design.verdicts(self.ours, self.previous, self.reader, self.reader_previous)
+        rows += chart_design.verdicts(self.paired, self.reader, self.reader_previous)
         if self.scale:
             rows.append((f"builds and reads well at {'× and '.join(map(str, self.factors))}× the evidence",
                          self.scale[1], "see Scale"))
@@ -177,8 +178,8 @@ class Run:
     def _builds_table(self) -> list[str]:
         ours, default = self.ours or {}, self.default or {}
         out = ["## Build times", "",
-               "| scenario | this book | re-executed | previous chart design | default Jupyter Book | default ÷ this book |",
-               "|---|---:|---|---:|---:|---:|"]
+               "| scenario | this book | re-executed | default Jupyter Book | default ÷ this book |",
+               "|---|---:|---|---:|---:|"]
         for name in ("cold", "cold-1", "no-change", "prose", "code", "row", "vocab"):
             if name not in ours:
                 continue
@@ -190,8 +191,7 @@ class Run:
                 dcell, ratio = f"{d.best:.2f} s{extra}", f"×{d.best / o.best:.1f}"
             else:
                 dcell, ratio = "–", "–"
-            out.append(f"| {builds_mod.LABELS[name]} | {o.best:.2f} s | {ran} | "
-                       f"{chart_design.builds_column(self.previous, name)} | {dcell} | {ratio} |")
+            out.append(f"| {builds_mod.LABELS[name]} | {o.best:.2f} s | {ran} | {dcell} | {ratio} |")
         out.append("")
         if "cold" in ours and "cold-1" in ours:
             out += [f"Cold build speed-up from pre-executing the chapters in parallel: "
@@ -207,10 +207,8 @@ class Run:
         all_runs = [f"- {builds_mod.LABELS[n]}: " + ", ".join(f"{s:.2f}" for s in o.seconds) + " s"
                     for n, o in ours.items()]
         out += ["All runs (this book):", "", *all_runs, ""]
-        if self.previous:
-            out += ["All runs (previous chart design, `EVIDENCE_CHARTS=js`, measured after this book):", "",
-                    *[f"- {builds_mod.LABELS[n]}: " + ", ".join(f"{s:.2f}" for s in o.seconds) + " s"
-                      for n, o in self.previous.items()], ""]
+        if self.paired:
+            out += chart_design.paired_table(self.paired)
         if default:
             out += ["All runs (default Jupyter Book):", "",
                     *[f"- {builds_mod.LABELS[n]}: " + ", ".join(f"{s:.2f}" for s in o.seconds) + " s"
