@@ -13,9 +13,11 @@ Loaded by `_config.yml` (sphinx.local_extensions), so plain `jb build .` gets al
    `Page.glue_figures()` glues those and not one output per data row (thousands of outputs
    on a large table). A figure glued for another page's text (`path::key`) must therefore be
    glued explicitly there with `myst_nb.glue`.
-3. Chart libraries (vendored in `_vendor/vega/`) are copied into the site and added only to
-   pages that contain a chart, the long-table pager only to pages with a long table; nothing
-   is loaded from a CDN.
+3. Charts are drawn as SVG at build time and written into the page (evidence.present.chart_embed: a
+   worker process draws them while Sphinx reads the pages). Chart pages get only the small
+   script that loads the chart libraries (vendored in `_vendor/vega/`, copied into the site)
+   when a reader asks for the interactive view; the long-table pager goes only to pages with
+   a long table; nothing is loaded from a CDN.
 4. (Version, citation, dates and downloads: see evidence_release.py.)
 5. Invalid data stops the build with the validator's messages, before any page is written;
    a check whose inputs have not changed since it last passed is skipped.
@@ -257,14 +259,45 @@ def _merge(app: Sphinx, env, docnames, other) -> None:
             store[docname] = other.evidence_pages[docname]
 
 
-# -- 3. chart libraries only where there are charts -----------------------------------------
+# -- 3. charts drawn at build time; chart libraries only on demand ---------------------------
+def _svg_store(app: Sphinx):
+    if getattr(app, "_evidence_svgs", None) is None:
+        from evidence.present.chart_embed import SvgStore
+
+        app._evidence_svgs = SvgStore(Path(app.doctreedir) / "evidence-charts")
+    return app._evidence_svgs
+
+
+def _draw_charts_early(app: Sphinx, doctree) -> None:
+    """doctree-read: start drawing the page's charts while Sphinx reads the other pages."""
+    from docutils import nodes
+
+    for node in doctree.findall(nodes.raw):
+        if "<!--evidence-svg " in node.astext():
+            _svg_store(app).prefetch(node.astext())
+
+
+def _close_svg_store(app: Sphinx, exception) -> None:
+    store = getattr(app, "_evidence_svgs", None)
+    if store is not None:
+        store.close()
+        logger.info("evidence: %d chart(s) drawn as SVG (%.1f s waited for), %d unchanged reused",
+                    store.drawn, store.waited, store.reused)
+        app._evidence_svgs = None
+
+
 def _page_assets(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
     from evidence.present.explorer import EXPLORER_CLASS
     from evidence.present.html import CHART_CLASS
 
+    if "<!--evidence-svg " in context.get("body", ""):
+        context["body"] = _svg_store(app).fill(context["body"])
     body = context.get("body", "")
     if f'class="{CHART_CLASS}"' in body:
-        for script in (*VENDOR_SCRIPTS, "evidence-charts.js"):
+        # the previous design (EVIDENCE_CHARTS=js, benchmark only) loads the libraries with
+        # the page; the book's charts are SVG and evidence-charts.js loads them on demand
+        eager = VENDOR_SCRIPTS if 'data-draw="on-load"' in body else ()
+        for script in (*eager, "evidence-charts.js"):
             app.add_js_file(f"{ROOT_STATIC}/{script}", loading_method="defer")
     if f'class="{EXPLORER_CLASS}"' in body:
         app.add_js_file(f"{ROOT_STATIC}/explorer.js", loading_method="defer")
@@ -337,7 +370,9 @@ def setup(app: Sphinx) -> dict:
     app.connect("env-get-outdated", _outdated_by_data)
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)
+    app.connect("doctree-read", _draw_charts_early)
     app.connect("html-page-context", _page_assets, priority=900)  # after the others add theirs
+    app.connect("build-finished", _close_svg_store)
     app.connect("build-finished", _copy_assets)
     app.connect("build-finished", _save_facts)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

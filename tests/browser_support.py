@@ -40,6 +40,7 @@ class Visit:
     def __init__(self, browser, url: str, init_script: str | None = None, **context_args):
         self.errors: list[str] = []
         self.blocked: list[str] = []
+        self.requested: list[str] = []  # every URL the page asked for, in order
         self.context = browser.new_context(**context_args)
         if init_script:
             self.context.add_init_script(init_script)
@@ -50,6 +51,7 @@ class Visit:
         self.page.goto(url, wait_until="load")
 
     def _route(self, route):
+        self.requested.append(route.request.url)
         if is_local(route.request.url):
             route.continue_()
         else:
@@ -64,7 +66,7 @@ class Visit:
 
 
 # the theme keeps the reader's colour mode in localStorage: set before a page loads, the page
-# (and its charts, drawn with vega's dark theme) starts in dark mode
+# starts in dark mode (its charts stay white panels: evidence.present.chart_svg)
 DARK_MODE = "localStorage.setItem('mode', 'dark'); localStorage.setItem('theme', 'dark');"
 
 

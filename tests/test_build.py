@@ -79,12 +79,17 @@ def test_no_page_loads_anything_from_outside_the_site(built):
     assert not offenders, dict(offenders)
 
 
-def test_chart_libraries_only_on_pages_with_charts(built):
+def test_chart_script_only_on_pages_with_charts_and_no_library_in_any_page(built):
+    """Chart pages carry the small on-demand script; no page names a chart library (they are
+    loaded by that script on interaction only); the libraries are in the site for it."""
     for path in built.html.rglob("*.html"):
         text = path.read_text(encoding="utf-8")
         has_chart = 'class="evidence-chart"' in text
-        loads_vega = "_static/evidence/vega.min.js" in text
-        assert has_chart == loads_vega, path
+        assert has_chart == ("_static/evidence/evidence-charts.js" in text), path
+        assert not re.search(r"<script[^>]+vega[-.a-z]*\.js", text), path
+    assert (built.html / "_static" / "evidence" / "vega-embed.min.js").exists()
+    script = (built.html / "_static" / "evidence" / "evidence-charts.js").read_bytes()
+    assert len(script) < 6000, "the on-demand script stays small"
 
 
 def test_vendored_chart_libraries_match_their_manifest(built):

@@ -1,6 +1,7 @@
 """Figures: an outcome figure per disease chapter (or a sentence saying why there is nothing to
 plot), the safety overview across diseases and the timeline; every chart has a caption, a text
-alternative, the colour-blind-safe palette and tooltips that work in the browser."""
+alternative, the colour-blind-safe palette, a build-time SVG in the page and tooltips that work
+in the browser once the reader asks for the interactive view."""
 from __future__ import annotations
 
 import csv
@@ -14,14 +15,22 @@ from browser_support import Visit
 from conftest import REPO
 
 OKABE_ITO = {"#0072B2", "#D55E00", "#CC79A7", "#009E73", "#56B4E9", "#E69F00", "#F0E442", "#000000"}
-FIGURE = re.compile(r'<figure class="evidence-figure"><div class="evidence-chart" id="([^"]+)" role="img" '
-                    r'aria-label="([^"]*)"></div>\s*<script type="application/json" id="\1-spec">(.*?)</script>'
+FIGURE = re.compile(r'<figure class="evidence-figure"><div class="evidence-chart" id="([^"]+)">(<svg\b.*?</svg>)\s*'
+                    r'</div><button type="button" class="evidence-chart-live" data-chart="\1"[^>]*>[^<]+</button>\s*'
+                    r'<script type="application/json" id="\1-spec">(.*?)</script>'
                     r"<figcaption>([^<]+)</figcaption></figure>", re.S)
+SVG_HEAD = re.compile(r'<svg [^>]*role="img" aria-labelledby="(?P<id>[^"]+)-title (?P=id)-desc"[^>]*>'
+                      r'<title id="(?P=id)-title">(?P<title>[^<]+)</title><desc id="(?P=id)-desc">(?P<desc>[^<]+)</desc>')
 
 
 def _figures(built, docname: str) -> dict[str, dict]:
-    return {chart_id: {"label": html.unescape(label), "spec": json.loads(spec), "caption": caption}
-            for chart_id, label, spec, caption in FIGURE.findall(built.page(docname))}
+    found = {}
+    for chart_id, svg, spec, caption in FIGURE.findall(built.page(docname)):
+        head = SVG_HEAD.match(svg)
+        assert head and head["id"] == chart_id, (docname, chart_id, svg[:300])
+        found[chart_id] = {"label": html.unescape(head["desc"]), "title": html.unescape(head["title"]),
+                           "svg": svg, "spec": json.loads(spec), "caption": caption}
+    return found
 
 
 def _csv(name: str) -> list[dict]:
@@ -57,6 +66,7 @@ def test_every_chart_has_a_caption_a_text_alternative_and_the_palette(built):
         for chart_id, fig in figures.items():
             n += 1
             assert len(fig["label"]) > 40 and len(fig["caption"]) > 40, chart_id
+            assert fig["label"] == fig["spec"]["description"] and len(fig["title"]) > 10, chart_id
             colours = set(re.findall(r'"(#[0-9A-Fa-f]{6})"', json.dumps(fig["spec"])))
             colours -= {"#ffffff", "#FFFFFF"}  # cell borders
             assert colours <= OKABE_ITO, (chart_id, colours - OKABE_ITO)
@@ -115,14 +125,34 @@ def test_safety_overview_and_timeline_match_the_data(built):
     assert f"and {undated} of {len(trials)} trials (registration date not read" in timeline["caption"]
 
 
-@pytest.mark.parametrize("docname, chart", [("chapters/mg", "chart-outcomes-"),
-                                            ("chapters/safety", "chart-safety-overview-"),
-                                            ("chapters/evidence-explorer", "chart-timeline-")])
-def test_tooltips_show_the_source_of_a_mark(site, browser, docname, chart):
+@pytest.mark.parametrize("docname, chart, how", [("chapters/mg", "chart-outcomes-", "pointer"),
+                                                 ("chapters/safety", "chart-safety-overview-", "keyboard"),
+                                                 ("chapters/evidence-explorer", "chart-timeline-", "button")])
+def test_tooltips_show_the_source_of_a_mark_once_the_chart_is_interactive(site, browser, docname, chart, how):
+    """The chart libraries load only when the reader asks (pointer on the chart, or the
+    'Interactive chart' button by keyboard or click); the live chart then replaces the
+    build-time SVG and its tooltips name the source of a mark."""
     base, _ = site
     visit = Visit(browser, f"{base}/{docname}.html", viewport={"width": 1280, "height": 900})
     page = visit.page
-    visit.wait_for_charts()
+    page.wait_for_load_state("networkidle")
+    assert not [u for u in visit.requested if "vega" in u.rsplit("/", 1)[-1]], "libraries on first view"
+    chart_div = page.locator(f"div.evidence-chart[id^='{chart}']")
+    assert chart_div.locator("svg[role=img]").count() == 1 and chart_div.get_attribute("data-state") is None
+    button = page.locator(f"button.evidence-chart-live[data-chart^='{chart}']")
+    chart_div.scroll_into_view_if_needed()
+    if how == "pointer":
+        chart_div.hover()
+    elif how == "keyboard":
+        button.focus()
+        page.keyboard.press("Enter")
+    else:
+        button.click()
+    page.wait_for_selector(f"div.evidence-chart[id^='{chart}'][data-state=live] .vega-embed svg", timeout=15000)
+    assert chart_div.locator("svg[role=img]").count() == 0, "the build-time SVG is replaced"
+    assert not button.is_visible()
+    loaded = {u.rsplit("/", 1)[-1].split("?")[0] for u in visit.requested if "vega" in u.rsplit("/", 1)[-1]}
+    assert loaded == {"vega.min.js", "vega-lite.min.js", "vega-embed.min.js"}, loaded
     target = page.locator(f"div.evidence-chart[id^='{chart}'] svg g.mark-symbol path, "
                           f"div.evidence-chart[id^='{chart}'] svg g.mark-rect path").first
     target.scroll_into_view_if_needed()

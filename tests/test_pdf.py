@@ -1,8 +1,9 @@
-"""`make pdf`: the whole book as one PDF, printed by Debian's chromium from the single-page
-build once every chart is drawn. The PDF's bookmarks (from the headings) are read here with a
+"""`make pdf`: the whole book as one PDF, printed by Debian's chromium, JavaScript off, from
+the single-page build, whose charts are the SVGs drawn at build time. The PDF's bookmarks (from the headings) are read here with a
 minimal parser (no PDF library is installed): every chapter title must be there."""
 from __future__ import annotations
 
+import html
 import re
 import zlib
 
@@ -11,6 +12,7 @@ import yaml
 from conftest import REPO
 
 TITLE = re.compile(rb"/Title\s*(\((?:\\.|[^\\)])*\)|<[0-9A-Fa-f\s]*>)")
+ALT = re.compile(rb"/Alt\s*(\((?:\\.|[^\\)])*\)|<[0-9A-Fa-f\s]*>)")  # a tagged figure's text alternative
 STREAM = re.compile(rb"/FlateDecode.*?stream\r?\n(.*?)\r?\nendstream", re.S)
 
 
@@ -23,15 +25,16 @@ def _decode(token: bytes) -> str:
     return raw[2:].decode("utf-16-be") if raw.startswith(b"\xfe\xff") else raw.decode("latin-1")
 
 
-def pdf_titles(data: bytes) -> list[str]:
-    """Bookmark and structure titles, from the file and from its compressed streams."""
+def pdf_titles(data: bytes, key: re.Pattern = TITLE) -> list[str]:
+    """Bookmark and structure titles (or, with key=ALT, the figures' text alternatives), from
+    the file and from its compressed streams."""
     chunks = [data]
     for stream in STREAM.findall(data):
         try:
             chunks.append(zlib.decompress(stream))
         except zlib.error:
             pass
-    return [_decode(t) for chunk in chunks for t in TITLE.findall(chunk)]
+    return [_decode(t) for chunk in chunks for t in key.findall(chunk)]
 
 
 def chapter_titles() -> list[str]:
@@ -60,11 +63,19 @@ def test_pdf_has_every_chapter_and_its_charts(book_pdf, built):
     missing = [t for t in wanted if re.sub(r"\s+", " ", t) not in found
                and re.sub(r"\s+", "", t) not in found.replace(" ", "")]
     assert not missing, missing
-    # every chart of the single page was drawn before printing (the script refuses otherwise)
+    # every chart of the single page is its build-time SVG, printed as such (the script counts
+    # them in the page it prints and refuses a chart without one)
     single = book_pdf["singlehtml"].read_text(encoding="utf-8")
     n_charts = single.count('class="evidence-chart"')
-    assert n_charts >= 8
+    svgs = re.findall(r'<div class="evidence-chart" id="[^"]+"><svg [^>]*role="img"', single)
+    assert n_charts >= 8 and len(svgs) == n_charts
     assert f"{n_charts} charts" in book_pdf["log"], book_pdf["log"]
+    # and printed as tagged figures whose text alternative is the SVG's title and description
+    alternatives = "\n".join(pdf_titles(data, ALT))
+    titles = re.findall(r'<title id="chart-[^"]+-title">([^<]+)</title>', single)
+    assert len(titles) == n_charts
+    missing = [t for t in titles if html.unescape(t) not in alternatives]
+    assert not missing, missing
     # offered for download: the home page links to the copy in the site
     assert (built.html / "car-t-neuroimmune.pdf").read_bytes() == data
     assert 'href="car-t-neuroimmune.pdf"' in (built.html / "index.html").read_text(encoding="utf-8")

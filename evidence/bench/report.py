@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import builds as builds_mod
-from . import common
+from . import chart_design, common
 
 DEFAULT_FACTORS = (10, 100)
 
@@ -17,20 +17,24 @@ class Run:
         self.machine = common.machine()
         self.loads: list[str] = []
         self.ours: dict | None = None
+        self.paired: dict | None = None  # cold and row-edit seconds, this book and the previous chart design
         self.default: dict | None = None
         self.reader: dict | None = None
+        self.reader_previous: dict | None = None
         self.reader_default: dict | None = None
         self.scale: tuple[list[str], bool] | None = None
         self.books: dict[str, Path] = {}
         self.validation: list[str] = []  # the validator benchmark's printed lines
 
     # -- parts ---------------------------------------------------------------------------
+    # "previous": this book with the previous chart design (charts drawn by the vendored
+    # libraries on every view, no build-time SVG: EVIDENCE_CHARTS=js), measured side by side
     def _book(self, kind: str) -> Path:
-        """A copy of the book (ours) or its default-configuration twin, built at least once."""
+        """A copy of the book (ours, previous) or its default-configuration twin."""
         if kind in self.books:
             return self.books[kind]
-        if kind == "ours":
-            root = common.copy_book(self.source, self.tmp / "ours")
+        if kind in ("ours", "previous"):
+            root = common.copy_book(self.source, self.tmp / kind)
         else:
             from .baseline import make_default_book
 
@@ -41,12 +45,16 @@ class Run:
     def _env(self, kind: str) -> dict:
         if kind == "ours":
             return {}
+        if kind == "previous":
+            from ..charts import MODE_ENV
+
+            return {MODE_ENV: "js"}
         from .baseline import environment
 
         return environment(self._book(kind))
 
     def _flags(self, kind: str) -> tuple[str, ...]:
-        return common.STRICT if kind == "ours" else ()
+        return () if kind == "default" else common.STRICT
 
     def _ensure_built(self, kind: str) -> Path:
         root = self._book(kind)
@@ -64,7 +72,7 @@ class Run:
             self._book(kind), flags=self._flags(kind), repeats=self.repeats,
             cold_repeats=min(2, self.repeats), one_worker=kind == "ours",
             scenarios=self.scenarios, env=self._env(kind),
-            full_rebuild_for_data=kind != "ours")
+            full_rebuild_for_data=kind == "default")
 
     def run_reader(self, kind: str) -> dict:
         from . import reader
@@ -72,7 +80,7 @@ class Run:
 
         root = self._ensure_built(kind)
         print(f"reader ({kind}): every page in headless Chromium ...", flush=True)
-        if kind == "ours":
+        if kind != "default":
             return reader.measure_site(root / "_build" / "html")
         return reader.measure_site(root / "_build" / "html", cdn=cdn_files(self.source),
                                    charts=reader.ALTAIR_CHARTS)
@@ -80,10 +88,15 @@ class Run:
     def execute(self, parts: list[str]) -> bool:
         if "builds" in parts:
             self.ours = self.run_builds("ours")
+            print(f"builds side by side with the previous chart design (EVIDENCE_CHARTS=js), in pairs; "
+                  f"{common.load_note()}", flush=True)
+            self.loads.append(f"paired builds: {common.load_note()} at start")
+            self.paired = chart_design.paired_builds(self, rounds=self.repeats)
         if "baseline" in parts:
             self.default = self.run_builds("default")
         if "reader" in parts:
             self.reader = self.run_reader("ours")
+            self.reader_previous = self.run_reader("previous")
             if "baseline" in parts:
                 self.reader_default = self.run_reader("default")
         if "scale" in parts:
@@ -113,6 +126,7 @@ class Run:
                          not s["undrawn"] and not self.reader["blocked"] and not self.reader["errors"],
                          f"undrawn: {s['undrawn'] or 'none'}; blocked: {self.reader['blocked'] or 'none'}; "
                          f"page errors: {self.reader['errors'] or 'none'}"))
+        rows += chart_design.verdicts(self.paired, self.reader, self.reader_previous)
         if self.scale:
             rows.append((f"builds and reads well at {'× and '.join(map(str, self.factors))}× the evidence",
                          self.scale[1], "see Scale"))
@@ -193,6 +207,8 @@ class Run:
         all_runs = [f"- {builds_mod.LABELS[n]}: " + ", ".join(f"{s:.2f}" for s in o.seconds) + " s"
                     for n, o in ours.items()]
         out += ["All runs (this book):", "", *all_runs, ""]
+        if self.paired:
+            out += chart_design.paired_table(self.paired)
         if default:
             out += ["All runs (default Jupyter Book):", "",
                     *[f"- {builds_mod.LABELS[n]}: " + ", ".join(f"{s:.2f}" for s in o.seconds) + " s"
@@ -209,7 +225,7 @@ class Run:
                "a static host serves it. *Beyond shared assets*: the same page opened after the "
                "home page, counting only what was not fetched before (the theme's stylesheets, "
                "fonts and scripts are then cached). *Time to charts*: navigation start until "
-               "every chart holds its svg.", ""]
+               "every chart holds its svg (the build-time SVG is in the page).", ""]
         if self.reader_default:
             d = reader.summary(self.reader_default)
             out += ["| measure | this book | default Jupyter Book | default ÷ this book |",
@@ -230,6 +246,8 @@ class Run:
                     f"| requests that leave the site | {len(self.reader['blocked'])} | "
                     f"{sum(1 for v in self.reader_default['pages'].values() for lib in v['chart_libraries'] if 'vega' in lib)} "
                     "CDN script loads (answered from the vendored files) | – |", ""]
+        if self.reader_previous:
+            out += chart_design.reader_table(self.reader, self.reader_previous)
         out += ["### This book, per page", ""] + reader.table(self.reader) + [""]
         if self.reader_default:
             out += ["### Default Jupyter Book, per page", ""] + reader.table(self.reader_default) + [""]

@@ -1,7 +1,8 @@
 """Altair charts with one colour-blind-safe palette, rendered for an offline site.
 
-Charts are written as vega-lite specs into the page and drawn by the vendored vega libraries
-(`_vendor/vega/`, added by the Sphinx extension only to pages that have charts). Nothing is
+Charts are drawn as SVG at build time (evidence.present.chart_svg, evidence.present.chart_embed), so they show
+without JavaScript; their vega-lite spec sits beside them for the interactive view, which the
+vendored vega libraries (`_vendor/vega/`) draw only when a reader asks for it. Nothing is
 fetched from a CDN. Colours come from the Okabe–Ito palette and are fixed per target code, so
 CD19 has the same colour in every chart of the book.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import altair as alt
 
+from . import chart_svg
 from . import html as h
 
 # Okabe & Ito, "Color Universal Design" — distinguishable with common colour-vision deficiencies.
@@ -22,7 +24,11 @@ def colour_scale(codes: list[str]) -> alt.Scale:
 
 
 def _base(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
-    return chart.configure_view(stroke=None).configure_axis(labelLimit=260, titleFontWeight="normal")
+    # one font and a white panel for the build-time SVG and the interactive view alike: the
+    # SVG's labels are laid out with that font's widths, and its colours (black marks, dark
+    # text on light cells) stay legible in dark mode on the light panel
+    return (chart.configure(font=chart_svg.FONT, background=chart_svg.BACKGROUND)
+            .configure_view(stroke=None).configure_axis(labelLimit=260, titleFontWeight="normal"))
 
 
 # A chart with one mark per report (or trial) is drawn while a page has at most this many;
@@ -32,29 +38,26 @@ DETAIL_LIMIT = 60
 # EVIDENCE_CHARTS=altair: charts are returned as plain altair charts and shown by altair's own
 # output (which loads vega from a CDN). Only the benchmark's "default Jupyter Book" build sets
 # it, to compare with an unconfigured book; the published book never does.
+# EVIDENCE_CHARTS=js: the previous design (no build-time SVG, the libraries draw every chart on
+# every view), built only by the reader benchmark to measure both side by side.
 MODE_ENV = "EVIDENCE_CHARTS"
 
 
 def render(chart: alt.TopLevelMixin, name: str, description: str,
            caption: str | None = None) -> h.Fragment:
-    """The chart as a figure: a div the vendored vega-embed draws into, its spec beside it as
-    JSON, and a visible caption.
+    """The chart as a figure: drawn as SVG at build time (evidence.present.chart_embed), its spec
+    beside it as JSON for the interactive view, and a visible caption.
 
-    `description` is the text alternative screen readers announce (and the plain-text output);
-    `caption` is shown under the chart (the description when not given).
+    `description` is the text alternative screen readers announce (the SVG's <desc>, and the
+    plain-text output); `caption` is shown under the chart (the description when not given).
     """
     import os
 
-    if os.environ.get(MODE_ENV) == "altair":
+    from .chart_embed import figure
+
+    mode = os.environ.get(MODE_ENV)
+    if mode == "altair":
         return _base(chart)
-    spec = _base(chart).to_dict()
+    spec = chart_svg.fixed_widths(_base(chart).to_dict(), keep_top=True)
     spec["description"] = description
-    chart_id = h.stable_id(f"chart-{name}", h.script_json(spec))
-    markup = (f'<figure class="evidence-figure">'
-              f'<div class="{CHART_CLASS}" id="{chart_id}" role="img" aria-label="{h.text(description)}">'
-              f"</div>\n"
-              f'<script type="application/json" id="{chart_id}-spec">{h.script_json(spec)}</script>'
-              f'<figcaption>{h.text(caption or description)}</figcaption></figure>')
-    return h.Fragment(markup, description)
-
-
+    return figure(spec, name, description, caption, build_time_svg=mode != "js")
