@@ -133,3 +133,16 @@ def test_every_dotted_evidence_path_in_code_and_docs_exists():
                     missing.add(f"{path.relative_to(REPO)}: {name}")
                 break
     assert not missing, sorted(missing)
+
+
+def test_every_file_path_of_the_package_named_in_the_guides_exists():
+    """`evidence/present/chart_svg.py` in the README is a file there, not a pointer left behind."""
+    import re
+
+    named = set()
+    for guide in (REPO / "README.md", REPO / "CONTRIBUTING.md", *(REPO / "chapters").rglob("*.md")):
+        named |= {(guide.name, path) for path in re.findall(r"\bevidence/[\w/]+\.py\b",
+                                                             guide.read_text(encoding="utf-8"))}
+    assert named, "the guides name some of the package's files"
+    missing = sorted(f"{guide}: {path}" for guide, path in named if not (REPO / path).is_file())
+    assert not missing, missing
