@@ -146,3 +146,27 @@ def test_every_file_path_of_the_package_named_in_the_guides_exists():
     assert named, "the guides name some of the package's files"
     missing = sorted(f"{guide}: {path}" for guide, path in named if not (REPO / path).is_file())
     assert not missing, missing
+
+
+def test_every_import_of_the_package_names_a_module_that_exists():
+    """Lazy imports inside functions run only on some paths (a benchmark, an error branch);
+    each must still name a real module of the package, and each imported name must be there."""
+    import importlib
+    import importlib.util
+
+    broken = []
+    for path, package in _modules():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ImportFrom) or not (node.level or (node.module or "").startswith("evidence")):
+                continue
+            base = list(package[: len(package) - node.level + 1]) if node.level else []
+            module = ".".join(base + ([node.module] if node.module else []))
+            where = f"{path.relative_to(REPO)}:{node.lineno}"
+            if importlib.util.find_spec(module) is None:
+                broken.append(f"{where}: no module {module}")
+                continue
+            loaded = importlib.import_module(module)
+            for alias in node.names:
+                if not hasattr(loaded, alias.name) and importlib.util.find_spec(f"{module}.{alias.name}") is None:
+                    broken.append(f"{where}: {module} has no {alias.name}")
+    assert not broken, broken

@@ -46,7 +46,7 @@ class Run:
         if kind == "ours":
             return {}
         if kind == "previous":
-            from ..charts import MODE_ENV
+            from ..present.charts import MODE_ENV
 
             return {MODE_ENV: "js"}
         from .baseline import environment
