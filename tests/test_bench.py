@@ -3,6 +3,7 @@ scale. No timing is asserted here: `python -m evidence bench` measures, tests ch
 from __future__ import annotations
 
 import json
+import math
 import re
 import shutil
 import sys
@@ -15,7 +16,7 @@ from conftest import REPO
 
 sys.path.insert(0, str(REPO))
 
-from evidence.bench import baseline, builds, reader, scale  # noqa: E402
+from evidence.bench import baseline, builds, chart_design, reader, scale  # noqa: E402
 from evidence.release.browser import serve  # noqa: E402
 from evidence.bench.report import Run  # noqa: E402
 
@@ -167,6 +168,29 @@ def test_reader_harness_counts_bytes_and_chart_libraries(built, browser, tmp_pat
     eager = reader.measure_site(tmp_path, only=["index.html"], browser=browser)["pages"]["index.html"]
     assert set(eager["chart_libraries"]) == {"vega.min.js", "vega-lite.min.js", "vega-embed.min.js"}
     assert eager["first_gz"] > 250 * 1024
+
+
+def test_paired_rounds_alternate_and_their_ratio_decides():
+    # ABBA: neither design always goes first
+    assert [chart_design.order_of_round(n)[0] for n in range(4)] == ["ours", "previous"] * 2
+    # 10% slower in every round: the ratio is exactly 1.1, no spread, and the target is missed
+    slower = {"ours": {"cold": [11.0, 22.0, 33.0], "row": [5.0, 5.0, 5.0]},
+              "previous": {"cold": [10.0, 20.0, 30.0], "row": [5.0, 5.0, 5.0]}}
+    assert chart_design.paired_ratio(slower["ours"]["cold"], slower["previous"]["cold"]) \
+        == pytest.approx((1.1, 1.1, 1.1))
+    met = {label.split(" no slower")[0]: ok for label, ok, _ in chart_design.verdicts(slower, None, None)}
+    assert met == {builds.LABELS["cold"]: False, builds.LABELS["row"]: True}
+    # a noisy tie: the geometric mean of 1, 1.05 and 0.95, with the t interval worked by hand
+    # (t quantile 0.975 with 2 degrees of freedom: 4.302653)
+    logs = [0.0, math.log(1.05), math.log(0.95)]
+    mean = sum(logs) / 3
+    sem = math.sqrt(sum((x - mean) ** 2 for x in logs) / 2) / math.sqrt(3)
+    expected = (math.exp(mean), math.exp(mean - 4.302653 * sem), math.exp(mean + 4.302653 * sem))
+    assert chart_design.paired_ratio([10.0, 21.0, 19.0], [10.0, 20.0, 20.0]) == pytest.approx(expected, rel=1e-6)
+    single = chart_design.paired_ratio([12.0], [10.0])
+    assert single[0] == pytest.approx(1.2) and math.isnan(single[1]) and "CI" not in chart_design.ratio_text(single)
+    with pytest.raises(ValueError):
+        chart_design.paired_ratio([1.0, 2.0], [1.0])
 
 
 def test_duplicate_chart_data_is_detected():

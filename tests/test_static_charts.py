@@ -99,3 +99,20 @@ def test_charts_show_without_javascript(site, browser):
             page.screenshot(path=str(shots / "safety-without-javascript.png"), full_page=True)
         visit.close()
     assert not problems, problems
+
+
+def test_the_drawing_worker_yields_to_the_build(tmp_path):
+    # the worker draws while Sphinx reads and writes: at a lower priority, on one core at most
+    import os
+
+    from evidence.present.chart_embed import WORKER_NICENESS, SvgStore
+
+    store = SvgStore(tmp_path)
+    try:
+        worker = store._worker()
+        niceness = worker.submit(os.nice, 0).result(timeout=120)
+        usable = worker.submit(os.sched_getaffinity, 0).result(timeout=120)
+    finally:
+        store.close()
+    assert niceness >= min(19, os.nice(0) + WORKER_NICENESS)
+    assert len(usable) == 1 if len(os.sched_getaffinity(0)) > 1 else usable == os.sched_getaffinity(0)

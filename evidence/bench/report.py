@@ -91,7 +91,8 @@ class Run:
             print(f"builds side by side with the previous chart design (EVIDENCE_CHARTS=js), in pairs; "
                   f"{common.load_note()}", flush=True)
             self.loads.append(f"paired builds: {common.load_note()} at start")
-            self.paired = chart_design.paired_builds(self, rounds=self.repeats)
+            self.paired = chart_design.paired_builds(
+                self, rounds=max(chart_design.PAIR_ROUNDS, self.repeats))
         if "baseline" in parts:
             self.default = self.run_builds("default")
         if "reader" in parts:

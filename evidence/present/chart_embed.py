@@ -35,6 +35,7 @@ PLACEHOLDER = "<!--evidence-svg {id}-->"
 _PLACEHOLDER = re.compile(r"<!--evidence-svg ([a-z0-9-]+)-->")
 _SPEC = re.compile(r'<script type="application/json" id="([a-z0-9-]+)-spec">(.*?)</script>', re.S)
 LIVE_LABEL = "Interactive chart"
+WORKER_NICENESS = 10  # the drawing worker's priority below the build (see _yield_to_the_build)
 
 
 def figure(spec: dict, name: str, description: str, caption: str | None,
@@ -54,6 +55,23 @@ def figure(spec: dict, name: str, description: str, caption: str | None,
               f'<script type="application/json" id="{chart_id}-spec">{spec_json}</script>'
               f'<figcaption>{h.text(caption or description)}</figcaption></figure>')
     return h.Fragment(markup, description)
+
+
+def _yield_to_the_build() -> None:
+    """In the worker process, before anything is drawn: a lower priority and one core, so that
+    the drawing (vl-convert runs several threads, half of its time in the kernel opening the
+    font file for every text it measures) takes only the CPU the build leaves idle and never
+    slows the Sphinx process or the executing kernels."""
+    import os
+
+    try:
+        os.nice(WORKER_NICENESS)
+    except OSError:  # not allowed here: the drawing then shares the CPU evenly
+        pass
+    if hasattr(os, "sched_setaffinity"):
+        usable = sorted(os.sched_getaffinity(0))
+        if len(usable) > 1:
+            os.sched_setaffinity(0, {usable[-1]})
 
 
 def _draw(spec_text: str, chart_id: str) -> str:
@@ -89,7 +107,7 @@ class SvgStore:
 
             # spawn, not fork: the build process runs threads (kernel clients) that a fork
             # would copy mid-flight
-            self._pool = ProcessPoolExecutor(max_workers=1,
+            self._pool = ProcessPoolExecutor(max_workers=1, initializer=_yield_to_the_build,
                                              mp_context=multiprocessing.get_context("spawn"))
         return self._pool
 
