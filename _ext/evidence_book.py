@@ -281,8 +281,10 @@ def _close_svg_store(app: Sphinx, exception) -> None:
     store = getattr(app, "_evidence_svgs", None)
     if store is not None:
         store.close()
-        logger.info("evidence: %d chart(s) drawn as SVG (%.1f s waited for), %d unchanged reused",
-                    store.drawn, store.waited, store.reused)
+        # only a build that drew something can have left a drawing no page shows
+        removed = store.prune(Path(app.outdir)) if exception is None and store.drawn else 0
+        logger.info("evidence: %d chart(s) drawn as SVG (%.1f s waited for), %d unchanged reused, "
+                    "%d no longer shown removed", store.drawn, store.waited, store.reused, removed)
         app._evidence_svgs = None
 
 

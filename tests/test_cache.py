@@ -3,6 +3,7 @@ evidence re-execute and show it; the others reuse their cached execution."""
 from __future__ import annotations
 
 import csv
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -75,6 +76,14 @@ def test_row_edit_reruns_only_the_pages_that_show_it_plain_jb_build(built_copy):
     assert _pages_with(built_copy, "Edited-product-7731") == {"chapters/mg.html",
                                                                "chapters/evidence-explorer.html",
                                                                "chapters/whats-new.html"}
+    # the MG charts whose tooltips name the product were drawn again; the drawings of their
+    # old data were removed: the SVG cache holds one drawing per chart the site shows
+    drawn = re.search(r"evidence: (\d+) chart\(s\) drawn as SVG .*?, (\d+) no longer shown removed",
+                      build.log)
+    assert drawn and int(drawn.group(1)) >= 1 and int(drawn.group(2)) >= 1, build.log[-2000:]
+    charts = {m for p in (built_copy / "_build" / "html").rglob("*.html")
+              for m in re.findall(r'id="([a-z0-9-]+)-spec"', p.read_text("utf-8"))}
+    assert len(list((built_copy / "_build" / ".doctrees" / "evidence-charts").glob("*.svg"))) == len(charts)
 
 
 def test_row_edit_is_shown_by_the_readme_build_command(built_copy):

@@ -116,3 +116,23 @@ def test_the_drawing_worker_yields_to_the_build(tmp_path):
         store.close()
     assert niceness >= min(19, os.nice(0) + WORKER_NICENESS)
     assert len(usable) == 1 if len(os.sched_getaffinity(0)) > 1 else usable == os.sched_getaffinity(0)
+
+
+def test_drawings_no_page_shows_are_pruned(tmp_path):
+    from evidence.present.chart_embed import SvgStore
+
+    html, folder = tmp_path / "html", tmp_path / "svgs"
+    (html / "chapters").mkdir(parents=True)
+    folder.mkdir()
+    store = SvgStore(folder)
+    shown = [("chart-a-1", '{"mark": "bar"}'), ("chart-b-2", '{"mark": "point"}')]
+    (html / "chapters" / "x.html").write_text("".join(
+        f'<div class="evidence-chart" id="{i}"><svg></svg></div>'
+        f'<script type="application/json" id="{i}-spec">{s}</script>' for i, s in shown), "utf-8")
+    kept = {store._key(i, s) for i, s in shown}
+    stale = {store._key("chart-a-1", '{"mark": "line"}'),  # the same chart before its data changed
+             SvgStore(folder)._key("chart-b-2", '{"mark": "tick"}')}
+    for key in kept | stale:
+        (folder / f"{key}.svg").write_text("<svg/>", "utf-8")
+    assert store.prune(html) == 2
+    assert {p.stem for p in folder.glob("*.svg")} == kept

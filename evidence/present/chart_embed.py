@@ -15,7 +15,9 @@ spec (evidence.present.chart_svg). Drawing is the slow part of a build (vl-conve
 so it happens in one worker process, started when the first chart is seen while Sphinx reads
 the pages; the writer then mostly finds the SVGs done. Drawn SVGs are kept in the build's
 doctree folder under a key of the spec and the renderer's version: a page re-written after a
-prose edit does not draw its unchanged charts again.
+prose edit does not draw its unchanged charts again. After a build that drew charts, the
+drawings no page of the site shows any more (a chart whose data changed, an earlier
+renderer) are removed, so the folder holds one SVG per chart however long the review lives.
 
 EVIDENCE_CHARTS=js (evidence.present.charts.MODE_ENV) writes the previous design instead, an empty
 chart div the vendored libraries draw on every view; the reader benchmark builds it to measure
@@ -148,6 +150,17 @@ class SvgStore:
         self.prefetch(body)  # a page read in an earlier build: draw its charts side by side
         svgs = {chart_id: self.svg(chart_id, spec_text) for chart_id, spec_text in found}
         return _PLACEHOLDER.sub(lambda m: svgs.get(m.group(1), m.group(0)), body)
+
+    def prune(self, html_root: Path) -> int:
+        """Remove the drawings no page under `html_root` shows; returns how many. Every chart
+        on every built page is kept, written in this build or not."""
+        shown = {self._key(chart_id, spec_text)
+                 for page in html_root.rglob("*.html")
+                 for chart_id, spec_text in _SPEC.findall(page.read_text("utf-8"))}
+        stale = [path for path in self.folder.glob("*.svg") if path.stem not in shown]
+        for path in stale:
+            path.unlink()
+        return len(stale)
 
     def close(self) -> None:
         if self._pool is not None:
