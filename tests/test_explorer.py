@@ -52,7 +52,6 @@ def test_without_a_repository_the_correction_link_goes_to_the_contributing_guide
 def test_with_a_repository_the_correction_link_fills_in_the_issue_form(monkeypatch):
     import evidence
     from evidence.data import paths
-    from evidence.present import explorer
 
     monkeypatch.setenv(paths.REPOSITORY_ENV, "https://github.com/example-org/car-t-review/")
     page = evidence.chapter(root=REPO)
@@ -166,7 +165,7 @@ def test_a_row_anchor_lands_on_a_visible_row(site, browser, anchor):
     page.fill("#explorer-trials-q", "no trial has this text")
     page.evaluate(f"window.location.hash = '#{anchor}'")
     page.wait_for_function(f"!document.getElementById('{anchor}').hidden")
-    assert page.evaluate(f"document.querySelector(':target').id") == anchor
+    assert page.evaluate("document.querySelector(':target').id") == anchor
     assert page.locator(f"#{anchor}").is_visible()
     assert not visit.errors and not visit.blocked, (visit.errors, visit.blocked)
     visit.close()

@@ -4,7 +4,6 @@ readable (it fits, or scrolls inside its own box, and no column is squeezed to a
 Screenshots go to test-output/mobile/."""
 from __future__ import annotations
 
-import pytest
 
 from browser_support import Visit, site_pages
 from conftest import OUTPUT

@@ -11,7 +11,6 @@ import sys
 from collections import defaultdict
 
 import pandas as pd
-import pytest
 
 from conftest import REPO, run_evidence, scope_in_words
 

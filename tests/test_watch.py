@@ -11,7 +11,6 @@ import hashlib
 import http.client
 import io
 import json
-import os
 import subprocess
 import sys
 import urllib.error
