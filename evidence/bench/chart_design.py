@@ -6,6 +6,7 @@ the same run; this module times the builds in pairs and gives the verdicts and t
 from __future__ import annotations
 
 import math
+import re
 import shutil
 import statistics
 
@@ -18,6 +19,11 @@ PAIRED = ("cold", "row")  # the builds issue 17 must not slow down
 # noisiest part of a cold build, is the same in both designs)
 RENDER = "render"
 RENDER_LABEL = "re-render (execution cache kept, every page written, every chart drawn)"
+# a cold build less the pre-execution of its pages (the time the build's log reports for it)
+AFTER_EXECUTION = "cold-rest"
+AFTER_EXECUTION_LABEL = "cold build less the pages' pre-execution"
+_PRE_EXECUTED = re.compile(r"evidence: pre-executed in ([0-9.]+) s")
+RENDER_ROUNDS = 12  # short builds, one right after the other: more rounds, a narrower interval
 PAIR_ROUNDS = 5  # at least: a cold build varies by about ±10% from run to run on a 2-core machine
 
 # "no slower": this book's time is at most 5% above the previous design's, as the geometric
@@ -31,7 +37,7 @@ def paired_builds(run, rounds: int = PAIR_ROUNDS) -> dict[str, dict[str, list[fl
     chart design in turn, round after round: both meet the same load (other work shares the
     machine), which two runs one after the other would not. The design built first alternates
     (ABBA), so that neither gains from going first or second. Raises if an edit is not shown."""
-    times = {kind: {name: [] for name in (*PAIRED, RENDER)} for kind in ("ours", "previous")}
+    times = {kind: {name: [] for name in (*PAIRED, AFTER_EXECUTION, RENDER)} for kind in ("ours", "previous")}
     last: dict[str, builds_mod.Edit | None] = {"ours": None, "previous": None}
     for n in range(rounds):
         for kind in order_of_round(n):
@@ -44,20 +50,32 @@ def paired_builds(run, rounds: int = PAIR_ROUNDS) -> dict[str, dict[str, list[fl
                 if done.returncode != 0:
                     raise RuntimeError(f"{kind} build failed:\n{done.log[-3000:]}")
                 times[kind][name].append(done.seconds)
+                executed = _PRE_EXECUTED.search(done.log)
+                if name == "cold" and executed:
+                    times[kind][AFTER_EXECUTION].append(done.seconds - float(executed.group(1)))
             problems = builds_mod.check(root, last[kind], ["mg"])
             if problems:
                 raise RuntimeError(f"{kind}: the row edit is not shown: {problems}")
-            for folder in ("html", ".doctrees"):  # the site and the drawn SVGs, not the executions
-                shutil.rmtree(root / "_build" / folder)
-            done = common.build(root, *common.STRICT, env=env)
-            if done.returncode != 0 or "evidence: executing" in done.log:
-                raise RuntimeError(f"{kind} re-render failed or executed a page:\n{done.log[-3000:]}")
-            times[kind][RENDER].append(done.seconds)
         print(f"  round {n + 1}: " + "; ".join(
-            f"{kind} cold {t['cold'][-1]:.1f} s, row {t['row'][-1]:.2f} s, render {t[RENDER][-1]:.2f} s"
-            for kind, t in times.items()),
+            f"{kind} cold {t['cold'][-1]:.1f} s, row {t['row'][-1]:.2f} s" for kind, t in times.items()),
             flush=True)
+    for n in range(RENDER_ROUNDS):  # both books now hold their executions
+        for kind in order_of_round(n):
+            times[kind][RENDER].append(re_render(run._book(kind), run._env(kind)))
+        print(f"  re-render {n + 1}: " + "; ".join(
+            f"{kind} {t[RENDER][-1]:.2f} s" for kind, t in times.items()), flush=True)
     return times
+
+
+def re_render(root, env) -> float:
+    """Seconds of a build that reads and writes every page and draws every chart from the
+    execution cache (the site and the drawn SVGs removed, the executions kept)."""
+    for folder in ("html", ".doctrees"):
+        shutil.rmtree(root / "_build" / folder, ignore_errors=True)
+    done = common.build(root, *common.STRICT, env=env)
+    if done.returncode != 0 or "evidence: executing" in done.log:
+        raise RuntimeError(f"re-render failed or executed a page:\n{done.log[-3000:]}")
+    return done.seconds
 
 
 def order_of_round(n: int) -> tuple[str, str]:
@@ -107,6 +125,13 @@ def verdicts(paired: dict | None, read: dict | None,
                      ratio[0] <= NOISE,
                      f"{ratio_text(ratio)} over {len(ours)} rounds; best {min(ours):.2f} s, "
                      f"previous design {min(before):.2f} s"))
+    if paired and paired["ours"].get(RENDER):
+        ours, before = paired["ours"][RENDER], paired["previous"][RENDER]
+        ratio = paired_ratio(ours, before)
+        rows.append((f"{RENDER_LABEL}, the part of a build the chart design changes, no slower "
+                     f"than the previous chart design (≤ ×{NOISE:.2f}, paired rounds)",
+                     ratio[0] <= NOISE, f"{ratio_text(ratio)} over {len(ours)} rounds; best "
+                     f"{min(ours):.2f} s, previous design {min(before):.2f} s"))
     return rows
 
 
@@ -117,18 +142,20 @@ def paired_table(paired: dict) -> list[str]:
            "both meet the same load; the design built first alternates from round to round. "
            "The ratio is this book's time over the previous design's, the geometric mean of the "
            "rounds' ratios with its 95% t interval; the target is a ratio of at most "
-           f"×{NOISE:.2f}. After the row edit, each round also builds the site again from the "
-           "execution cache (`_build/html` and `_build/.doctrees` removed): every page read and "
-           "written and every chart drawn, without the pages' execution, which is the same in "
-           "both designs and varies most from run to run.", "",
+           f"×{NOISE:.2f}. Then both sites are built again from their execution caches "
+           f"(`_build/html` and `_build/.doctrees` removed), in turn, {RENDER_ROUNDS} times: every "
+           "page read and written and every chart drawn, without the pages' execution, which is "
+           "the same work in both designs and the part of a cold build that varies most from "
+           "run to run. The cold build less the pre-execution its log reports is shown too.", "",
            "| build | this book ÷ previous design | this book (best) | previous design (best) "
            "| this book, all runs | previous design, all runs |",
            "|---|---:|---:|---:|---|---|"]
-    for name in (*PAIRED, RENDER):
-        if name not in paired["ours"]:
+    labels = {**builds_mod.LABELS, AFTER_EXECUTION: AFTER_EXECUTION_LABEL, RENDER: RENDER_LABEL}
+    for name in ("cold", AFTER_EXECUTION, "row", RENDER):
+        ours, before = paired["ours"].get(name), paired["previous"].get(name)
+        if not ours or not before or len(ours) != len(before):
             continue
-        ours, before = paired["ours"][name], paired["previous"][name]
-        label = RENDER_LABEL if name == RENDER else builds_mod.LABELS[name]
+        label = labels[name]
         out.append(f"| {label} | {ratio_text(paired_ratio(ours, before))} | "
                    f"{min(ours):.2f} s | {min(before):.2f} s | "
                    f"{', '.join(f'{s:.2f}' for s in ours)} s | {', '.join(f'{s:.2f}' for s in before)} s |")
